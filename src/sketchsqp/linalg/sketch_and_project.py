@@ -1,0 +1,150 @@
+"""Sketch-and-project solvers for K z = b: Gaussian vector sketch and randomized Kaczmarz.
+
+Update (Gower and Richtarik 2015; ALGORITHM.md step 4):
+``z <- z - K^T S (S^T K K^T S)^+ S^T r`` with ``r = K z - b``.  K is symmetric, so ``K^T S = K S``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from .contract import InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state
+from .kkt import KKTOperator
+from .sketches import GaussianVectorSketch, KaczmarzRowSketch
+
+_CLOCK_EVERY = 64  # steps between deadline checks
+
+
+def _stagnation_patience(size: int) -> int:
+    return max(200 * size, 20_000)
+
+
+@dataclasses.dataclass(frozen=True)
+class GaussianSketchSolver:
+    """Gaussian vector sketch: two products with K per step, residual kept exact."""
+
+    sketch: GaussianVectorSketch = dataclasses.field(default_factory=GaussianVectorSketch)
+    name = "gaussian"
+
+    def start(self, operator: KKTOperator, rhs, rng, z0=None) -> InnerState:
+        state = initial_state(operator, rhs, rng, z0)
+        state.extra["monitor"] = StagnationMonitor(_stagnation_patience(operator.size))
+        return state
+
+    def run(self, state: InnerState, target: float, max_iter: int, deadline: float) -> InnerOutcome:
+        K = state.operator
+        z, r = state.z, state.residual
+        monitor: StagnationMonitor = state.extra["monitor"]
+        norm = float(np.linalg.norm(r))
+        done = 0
+        status = InnerStatus.REACHED
+        while norm > target:
+            if done >= max_iter:
+                status = InnerStatus.MAX_ITER
+                break
+            if done % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
+                status = InnerStatus.TIME_LIMIT
+                break
+            s = self.sketch.draw(state.rng, K.size)
+            u = K.matvec(s)  # K^T S
+            denom = float(u @ u)
+            done += 1
+            if denom == 0.0:
+                continue
+            coef = float(s @ r) / denom
+            z -= coef * u
+            r -= coef * K.matvec(u)
+            norm = float(np.linalg.norm(r))
+            if monitor.update(norm, 1):
+                status = InnerStatus.STAGNATED
+                break
+        if not np.isfinite(norm):
+            status = InnerStatus.BREAKDOWN
+        state.iterations += done
+        state.rows_touched += done * K.size
+        return InnerOutcome(status, done, norm)
+
+
+@dataclasses.dataclass(frozen=True)
+class KaczmarzSolver:
+    """Randomized Kaczmarz on the rows of an explicit K.
+
+    A step touches one row: ``r_i`` is computed on demand in O(nnz(row i)); the full residual is
+    recomputed only every ``check_interval`` steps (default: N, one sweep), when the stopping test
+    needs it.
+    """
+
+    sketch: KaczmarzRowSketch = dataclasses.field(default_factory=KaczmarzRowSketch)
+    check_interval: int | None = None
+    name = "kaczmarz"
+
+    def start(self, operator: KKTOperator, rhs, rng, z0=None) -> InnerState:
+        if not operator.is_explicit:
+            raise TypeError(
+                "randomized Kaczmarz needs row access to an explicit KKT matrix; this problem gives a "
+                "matrix-free Jacobian or Hessian -- use the Gaussian sketch or a Krylov method instead"
+            )
+        state = initial_state(operator, rhs, rng, z0)
+        norms = operator.row_norms_squared()
+        state.extra["row_norms_squared"] = norms
+        state.extra["probabilities"] = self.sketch.probabilities(norms)
+        state.extra["monitor"] = StagnationMonitor(_stagnation_patience(operator.size))
+        return state
+
+    def run(self, state: InnerState, target: float, max_iter: int, deadline: float) -> InnerOutcome:
+        K = state.operator
+        size = K.size
+        z, b = state.z, state.rhs
+        norms = state.extra["row_norms_squared"]
+        probs = state.extra["probabilities"]
+        monitor: StagnationMonitor = state.extra["monitor"]
+        interval = self.check_interval or max(1, size)
+        norm = state.residual_norm
+        done = 0
+        status = InnerStatus.REACHED
+        dense = K.is_dense
+        mat = K.matrix
+        if not dense:
+            indptr, indices, data = mat.indptr, mat.indices, mat.data
+        while norm > target:
+            if done >= max_iter:
+                status = InnerStatus.MAX_ITER
+                break
+            if time.perf_counter() > deadline:
+                status = InnerStatus.TIME_LIMIT
+                break
+            batch = min(interval, max_iter - done)
+            rows = self.sketch.draw_rows(state.rng, batch, size, probs)
+            touched = 0
+            if dense:
+                for i in rows:
+                    ns = norms[i]
+                    if ns == 0.0:
+                        continue
+                    row = mat[i]
+                    z -= ((row @ z - b[i]) / ns) * row
+                touched = batch * size
+            else:
+                for i in rows:
+                    ns = norms[i]
+                    if ns == 0.0:
+                        continue
+                    lo, hi = indptr[i], indptr[i + 1]
+                    cols, vals = indices[lo:hi], data[lo:hi]
+                    z[cols] -= ((vals @ z[cols] - b[i]) / ns) * vals
+                    touched += hi - lo
+            done += batch
+            state.rows_touched += touched
+            state.residual = K.matvec(z) - b
+            norm = float(np.linalg.norm(state.residual))
+            if not np.isfinite(norm):
+                status = InnerStatus.BREAKDOWN
+                break
+            if monitor.update(norm, batch):
+                status = InnerStatus.STAGNATED
+                break
+        state.iterations += done
+        return InnerOutcome(status, done, norm)
