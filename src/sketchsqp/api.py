@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import importlib
 from typing import Any, Callable
 
 import numpy as np
@@ -11,15 +11,7 @@ from .errors import OptionsError
 from .problem import Problem, problem_from_scipy
 from .result import OptimizeResult
 from .solvers import AdaSketchOptions, AdaSketchSolver
-
-
-@dataclasses.dataclass(frozen=True)
-class MethodSpec:
-    """A named method: how to run it on a :class:`Problem` with a user options dict."""
-
-    name: str
-    description: str
-    run: Callable[[Problem, dict[str, Any] | None, Any, Any], OptimizeResult]  # (problem, options, seed, callback)
+from .solvers.registry import MethodSpec
 
 
 def _adasketch(inner: str) -> Callable[..., OptimizeResult]:
@@ -42,6 +34,20 @@ register_method(MethodSpec("adasketch-gaussian", "AdaSketch-Newton, Gaussian vec
                            _adasketch("gaussian")))
 register_method(MethodSpec("adasketch-kaczmarz", "AdaSketch-Newton, randomized Kaczmarz (Hong et al. 2023)",
                            _adasketch("kaczmarz")))
+
+# Solver families that contribute further methods through ``method_specs()``.
+_FAMILIES = ("sketchsqp.solvers.variants", "sketchsqp.solvers.baselines", "sketchsqp.solvers.external")
+for _module_name in _FAMILIES:
+    try:
+        _module = importlib.import_module(_module_name)
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _module_name:
+            raise
+        continue
+    if not hasattr(_module, "method_specs"):
+        continue  # a family still being assembled
+    for _spec in _module.method_specs():
+        register_method(_spec)
 
 
 def solve_problem(problem: Problem, method: str = "adasketch-gaussian", *, options: dict[str, Any] | None = None,

@@ -200,6 +200,12 @@ class Problem:
         message naming the callable, instead of as a status after the first step.  These
         evaluations are not counted.
         """
+        if self.m > self.n:
+            raise ProblemDefinitionError(
+                f"the problem has more equality constraints than variables (m = {self.m} > n = {self.n}): "
+                "the constraint Jacobian cannot have full row rank, so no KKT point satisfies LICQ; "
+                "remove redundant constraints or reformulate as a least-squares objective"
+            )
         saved = self.counts.snapshot()
         y = self.y0 if y is None else y
         try:

@@ -118,6 +118,9 @@ def run(method: IterativeMethod, problem: Problem, options: DriverOptions, *, rn
         status, exception, detail = Status.CALLABLE_ERROR, exc, str(exc)
     except (np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError) as exc:
         status, exception, detail = Status.NUMERICAL_ERROR, exc, f"{type(exc).__name__}: {exc}"
+    if state is not None and status in _RECLASSIFIABLE and _stationary_infeasible(state.point, options):
+        detail = f"{status.name}: {detail}" if detail else status.name
+        status = Status.INFEASIBLE
     elapsed = time.perf_counter() - start
     chosen = best.point
     if status is Status.CONVERGED and state is not None:
@@ -145,6 +148,19 @@ def run(method: IterativeMethod, problem: Problem, options: DriverOptions, *, rn
     )
     log.summary(result)
     return result
+
+
+# Failures that, at a point where ||c|| cannot be reduced to first order, mean local infeasibility.
+_RECLASSIFIABLE = (Status.LINE_SEARCH_FAILED, Status.RANK_DEFICIENT, Status.PENALTY_SAFEGUARD,
+                   Status.INNER_SOLVER_FAILED, Status.MAX_ITER)
+
+
+def _stationary_infeasible(point: PointEvaluation, options: DriverOptions) -> bool:
+    """||c|| > tol while ||J^T c|| <= infeasibility_tol ||c||: a stationary point of ||c||^2 that is not feasible."""
+    c_norm = point.constr_norm
+    if c_norm <= options.tol:
+        return False
+    return float(np.linalg.norm(point.jac_rmatvec(point.c))) <= options.infeasibility_tol * c_norm
 
 
 def _callback_says_stop(callback: Callback, point: PointEvaluation, iteration: int, start: float,

@@ -27,6 +27,7 @@ class DriverOptions:
     max_iter: int = 10_000  # outer iterations
     time_limit: float = math.inf  # seconds of wall time
     verbose: bool = False  # iteration log on stdout
+    infeasibility_tol: float = 1e-6  # failed run at ||J^T c|| <= tol * ||c||, ||c|| > tol: locally infeasible
 
     def __post_init__(self) -> None:
         _check(_is_number(self.tol) and self.tol > 0, "tol", self.tol, "a positive number")
@@ -34,6 +35,8 @@ class DriverOptions:
                "max_iter", self.max_iter, "a non-negative integer")
         _check(_is_number(self.time_limit) and self.time_limit > 0, "time_limit", self.time_limit, "a positive number of seconds")
         _check(isinstance(self.verbose, (bool, int)), "verbose", self.verbose, "a bool")
+        _check(_is_number(self.infeasibility_tol) and self.infeasibility_tol >= 0, "infeasibility_tol",
+               self.infeasibility_tol, "non-negative")
 
     @classmethod
     def field_names(cls) -> list[str]:
@@ -86,7 +89,6 @@ class AdaSketchOptions(DriverOptions):
     kaczmarz_sampling: str = "uniform"
     licq_tol: float = 1e-10  # lambda_min(J J^T) <= licq_tol * max(1, ||J||^2): rank deficient
     regularization: float = 1e-8  # rho in the (2,2) block of K when rank deficient (relative to ||J||^2)
-    infeasibility_tol: float = 1e-8  # ||J^T c|| <= tol * ||c|| with ||c|| stalled: locally infeasible
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -107,5 +109,3 @@ class AdaSketchOptions(DriverOptions):
         _check(isinstance(self.max_backtracks, int) and self.max_backtracks >= 1, "max_backtracks", self.max_backtracks,
                "a positive integer")
         _check(_is_number(self.licq_tol) and self.licq_tol >= 0, "licq_tol", self.licq_tol, "non-negative")
-        _check(_is_number(self.infeasibility_tol) and self.infeasibility_tol >= 0, "infeasibility_tol",
-               self.infeasibility_tol, "non-negative")
