@@ -26,9 +26,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -68,9 +68,12 @@ class ClassicalProblem:
     fun, grad, hess : ``f(x)``, its gradient (n,) and its Hessian (n, n).
     cons, jac : ``c(x)`` (m,) and its Jacobian (m, n).
     cons_hess : ``(x, y) -> sum_i y_i hess c_i(x)``, (n, n).
-    f_opt : the published optimal objective value.
-    x_opt : the published solution, or None where the source gives none; read-only.
-    x_opt_accuracy : bound on the rounding error of each entry of ``x_opt`` (0 where it is exact).
+    f_opt : the published optimal objective value (replaced, with a ``note``, where the published
+        value is provably wrong beyond its rounding: BT7).
+    x_opt : the published solution; where the source gives none, the solution in closed form from
+        the KKT conditions (``note`` says so), or None; read-only.
+    x_opt_accuracy : bound on the error of each entry of ``x_opt`` -- rounding, and where the
+        published digits are not all correct, their own error (0 where ``x_opt`` is exact).
     reachable : False when ``f_opt`` is a global value that a local method started at ``x0`` is not
         expected to reach (``note`` says why).
     note : remarks on the statement (variants, typos fixed by CUTEst, other local minima).
@@ -102,6 +105,8 @@ class ClassicalProblem:
         y0.setflags(write=False)
         object.__setattr__(self, "y0", y0)
         object.__setattr__(self, "f_opt", float(self.f_opt))
+        if np.shape(self.cons(x0)) != (int(self.m),):
+            raise ValueError(f"{self.name}: cons(x0) has shape {np.shape(self.cons(x0))}, expected ({self.m},)")
         if self.x_opt is not None:
             x_opt = _frozen_vector(self.x_opt, f"{self.name}: x_opt")
             if x_opt.shape != x0.shape:

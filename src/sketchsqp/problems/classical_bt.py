@@ -175,10 +175,11 @@ def bt5() -> ClassicalProblem:
     return ClassicalProblem(
         name="BT5", source=_source(5), x0=[2.0, 2.0, 2.0], m=2,
         fun=fun, grad=grad, hess=hess, cons=cons, jac=jac, cons_hess=cons_hess,
-        f_opt=961.71517219, x_opt=[3.512118414, 0.2169881741, 3.552174034], x_opt_accuracy=5e-9,
+        f_opt=961.71517219, x_opt=[3.512118414, 0.2169881741, 3.552174034], x_opt_accuracy=5e-6,
         note="CUTEst corrects a misprinted sign of x3^2 in the first constraint of the paper; the "
              "problem is then Hock & Schittkowski problem 63 without its inactive bounds, and "
-             "x_opt is the solution published for HS63.",
+             "x_opt is the solution published for HS63, accurate to about 3e-6 despite its ten "
+             "digits.",
     )
 
 
@@ -273,10 +274,16 @@ def bt7() -> ClassicalProblem:
         h[0, 1] = h[1, 0] = y[0]
         return h
 
+    # As inequalities: x1 x2 >= 1, x2^2 + x1 >= 0, x1 <= 1/2.  For 0 < x1 <= 1/2 the objective
+    # is smallest at x2 = 1/x1, and 100 (1/t - t^2)^2 + (t - 1)^2 decreases on (0, 1/2]; for
+    # x1 < 0 it exceeds 100 min_s (1/s + s^2)^2 > 357.  Hence the minimum 306.5 at x1 = 1/2.
     return ClassicalProblem(
         name="BT7", source=_source(7), x0=[-2.0, 1.0, 1.0, 1.0, 1.0], m=3,
         fun=fun, grad=grad, hess=hess, cons=cons, jac=jac, cons_hess=cons_hess,
-        f_opt=306.49640688,
+        f_opt=306.5, x_opt=[0.5, 2.0, 0.0, np.sqrt(4.5), 0.0],
+        note="The published optimal value 306.49640688 lies below the minimum 306.5, which the "
+             "KKT conditions give in closed form (x_opt; the sign of x4 follows x0); f_opt is "
+             "306.5.  There is another local minimum, f = 360.3798, with x1 < 0.",
     )
 
 

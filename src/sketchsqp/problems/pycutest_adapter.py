@@ -29,7 +29,7 @@ def import_pycutest_problem(name: str, sif_params: dict | None = None, *,
     Needs pycutest and a CUTEst installation (see pycutest's documentation).
     """
     pycutest = require("pycutest", "pycutest", "Loading CUTEst problems through pycutest")
-    native = pycutest.import_problem(name, sifParams=sif_params) if sif_params else pycutest.import_problem(name)
+    native = pycutest.import_problem(name, sifParams=sif_params or None)
     return problem_from_pycutest(native, drop_bounds=drop_bounds)
 
 
