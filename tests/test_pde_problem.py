@@ -99,7 +99,7 @@ def test_values_match_independent_formulas(N, variant):
     x, _ = random_point(problem, seed=1)
     w, u = x[: N * N], x[N * N:]
     expected_f = 0.5 * np.sum((w - hand_target(N)) ** 2) + 0.05 * np.sum(u**2)
-    expected_c = dense_five_point_laplacian(N) @ w + u + (w**3 if variant == "semilinear" else 0.0)
+    expected_c = dense_five_point_laplacian(N) @ w + u - (w**3 if variant == "semilinear" else 0.0)
     assert problem.fun(x) == pytest.approx(expected_f, rel=1e-13)
     np.testing.assert_allclose(problem.cons(x), expected_c, rtol=1e-13, atol=1e-12)
 
@@ -128,7 +128,7 @@ def test_derivatives_match_central_differences(N, variant):
 def test_semilinear_hessian_is_the_documented_diagonal():
     problem = pde_control_problem(3, variant="semilinear")
     x, y = random_point(problem, seed=4)
-    expected = np.concatenate([1 + 6 * y * x[:9], np.full(9, 0.1)])
+    expected = np.concatenate([1 - 6 * y * x[:9], np.full(9, 0.1)])
     np.testing.assert_allclose(problem.hess(x, y).toarray(), np.diag(expected), rtol=1e-14)
 
 
@@ -153,6 +153,31 @@ def test_linear_exact_kkt_point():
     assert problem.kkt_residual(x, y) < 1e-10
     # The solution is not trivial: the control does work to bring the state towards the target.
     assert np.linalg.norm(u) > 0.1
+
+
+def newton_kkt_residuals(problem, steps):
+    """Undamped Newton on the KKT system from the default start; the KKT residual before each step."""
+    x, y = problem.x0.copy(), problem.y0.copy()
+    residuals = []
+    for _ in range(steps):
+        residuals.append(problem.kkt_residual(x, y))
+        J = problem.jac(x)
+        kkt = sp.bmat([[problem.hess(x, y), J.T], [J, None]], format="csc")
+        step = spsolve(kkt, -np.concatenate([problem.grad(x) + J.T @ y, problem.cons(x)]))
+        x, y = x + step[: problem.n], y + step[problem.n:]
+    residuals.append(problem.kkt_residual(x, y))
+    return residuals
+
+
+def test_newton_solves_the_linear_variant_in_one_step_and_the_semilinear_in_several():
+    linear = newton_kkt_residuals(pde_control_problem(5), steps=1)
+    assert linear[-1] < 1e-10 * linear[0]
+    semilinear = newton_kkt_residuals(pde_control_problem(5, variant="semilinear"), steps=15)
+    assert semilinear[1] > 1e-2 * semilinear[0]  # one step is far from enough
+    assert semilinear[-1] < 1e-10 * semilinear[0]  # but Newton converges from the paper's start
+    # At the start (x = y = 1) the state block of the Lagrangian Hessian, 1 - 6 y w, is negative.
+    problem = pde_control_problem(5, variant="semilinear")
+    assert np.all(problem.hess(problem.x0, problem.y0).diagonal()[:25] == -5.0)
 
 
 def test_linear_variant_has_constant_shared_read_only_matrices():
@@ -191,6 +216,7 @@ def test_names_round_trip():
         problem = load_pde(name)
         assert problem.name == name
     assert load_pde("pde-linear-5").name == "pde-5"
+    assert load_pde("pde-5", data_dir="/nowhere").name == "pde-5"  # same loader arguments as data families
     semilinear = load_pde("pde-semilinear-4")
     assert semilinear.metadata["variant"] == "semilinear" and semilinear.n == 32
 

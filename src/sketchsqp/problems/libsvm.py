@@ -77,7 +77,8 @@ def read_svmlight(path: str | os.PathLike, *, n_features: int | None = None, zer
     return parse_svmlight(text, n_features=n_features, zero_based=zero_based, source=str(path))
 
 
-def parse_svmlight(text: str, *, n_features: int | None = None, zero_based: bool = False, source: str = "<text>") -> SvmlightData:
+def parse_svmlight(text: str, *, n_features: int | None = None, zero_based: bool = False,
+                   source: str = "<text>") -> SvmlightData:
     """Parse svmlight text already in memory; see :func:`read_svmlight`."""
     first_index = 0 if zero_based else 1
     labels: list[float] = []

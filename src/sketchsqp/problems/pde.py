@@ -3,8 +3,8 @@
 The problem (Hong, Na, Mahoney, Kolar, ICML 2023, experiment 3) is the discretised control problem
 
     minimise    1/2 ||w - w_target||^2 + (0.1/2) ||u||^2
-    subject to  Laplace_h w + u = 0                                   (variant "linear")
-                Laplace_h w + w**3 + u = 0                            (variant "semilinear")
+    subject to  Laplace_h w + u = 0                                   (variant "linear", the paper's)
+                Laplace_h w - w**3 + u = 0                            (variant "semilinear")
 
 on an N x N grid of interior points with zero Dirichlet boundary values.  ``Laplace_h`` is the
 five-point stencil ``(w_N + w_S + w_W + w_E - 4 w_C) / h^2`` with the paper's spacing
@@ -26,8 +26,8 @@ layouts describe the same problem up to the transposition permutation of ``w``, 
 
 Derivatives
 -----------
-``grad f = (w - w_target, 0.1 u)``, Jacobian ``J = [Laplace_h + 3 diag(w^2), I]`` (the ``3 diag(w^2)``
-term only in the semilinear variant) and Lagrangian Hessian ``diag(1 + 6 y w, 0.1)`` (the ``6 y w``
+``grad f = (w - w_target, 0.1 u)``, Jacobian ``J = [Laplace_h - 3 diag(w^2), I]`` (the ``3 diag(w^2)``
+term only in the semilinear variant) and Lagrangian Hessian ``diag(1 - 6 y w, 0.1)`` (the ``6 y w``
 term only in the semilinear variant; ``L = f + y^T c``).  Every matrix is scipy.sparse CSR, built in
 O(N^2) time and memory.  Matrices that do not change with ``x`` are built once and shared between
 calls; their arrays are marked read-only, so an in-place change raises instead of corrupting the
@@ -35,12 +35,19 @@ problem.
 
 The semilinear variant
 ----------------------
-The cubic reaction term makes the constraints nonlinear, so Newton's method needs several steps,
-and makes the problem nonconvex: the Hessian block ``1 + 6 y_k w_k`` is negative where
-``y_k w_k < -1/6``, which exercises Hessian modification.  The problem stays well posed for any sign
-of the reaction term: the identity block of ``J`` in ``u`` gives ``J`` full row rank at every ``x``
-(LICQ everywhere, smallest singular value at least 1), and ``f`` is coercive while every ``w`` has
-the feasible control ``u = -(Laplace_h w + w^3)``, so a global minimiser exists.
+The state equation ``-Delta w + w^3 = u`` is the classical semilinear elliptic control problem
+(F. Troeltzsch, *Optimal Control of Partial Differential Equations*, AMS 2010, chapter 4): the
+reaction term is monotone, so every control has exactly one state and the state block
+``Laplace_h - 3 diag(w^2)`` of ``J`` is negative definite at every ``w``.  The constraints are
+nonlinear, so Newton's method needs several steps (about ten from the paper's start, for grids from
+3 x 3 to 64 x 64), and the problem is nonconvex: at the all-ones start the Hessian block
+``1 - 6 y w`` is ``-5``, which exercises Hessian modification.  The opposite sign,
+``Laplace_h w + w^3 + u = 0``, is not used: near the target (``w`` about -1.75) its state block
+``Laplace_h + 3 diag(w^2)`` is indefinite (``3 w^2`` exceeds the smallest eigenvalue of
+``-Laplace_h``, about 4.9), the state equation is no longer uniquely solvable, and undamped Newton
+iterations wander or diverge.  For either problem the identity block of ``J`` in ``u`` gives ``J``
+full row rank at every ``x`` (smallest singular value at least 1), and a global minimiser exists
+(``f`` is coercive and every ``w`` has a feasible control).
 """
 
 from __future__ import annotations
@@ -126,7 +133,7 @@ class _PDEControl:
     def cons(self, x: np.ndarray) -> np.ndarray:
         c = self.linear_jacobian @ x
         if self.variant == "semilinear":
-            c += self.split(x)[0] ** 3
+            c -= self.split(x)[0] ** 3
         return c
 
     def jac(self, x: np.ndarray) -> sp.csr_array:
@@ -134,7 +141,7 @@ class _PDEControl:
             return self.linear_jacobian
         w = self.split(x)[0]
         data = self.linear_jacobian.data.copy()
-        data[self.diagonal_positions] += 3.0 * w**2
+        data[self.diagonal_positions] -= 3.0 * w**2
         # The sparsity pattern is shared with the linear part (read-only); only the values are new.
         return sp.csr_array((data, self.linear_jacobian.indices, self.linear_jacobian.indptr),
                             shape=self.linear_jacobian.shape)
@@ -143,7 +150,7 @@ class _PDEControl:
         if self.variant == "linear":
             return self.constant_hessian
         w = self.split(x)[0]
-        diagonal = np.concatenate([1.0 + 6.0 * y * w, np.full(self.grid_points, CONTROL_WEIGHT)])
+        diagonal = np.concatenate([1.0 - 6.0 * y * w, np.full(self.grid_points, CONTROL_WEIGHT)])
         return sp.csr_array(sp.diags_array(diagonal, format="csr"))
 
 
@@ -155,7 +162,7 @@ def pde_control_problem(N: int, *, variant: str = "linear", x0=None, y0=None) ->
     N : grid points per side (N >= 1); ``n = 2 N^2`` variables ``x = (w, u)``, ``m = N^2``
         constraints.
     variant : ``"linear"`` (the paper's, ``Laplace_h w + u = 0``) or ``"semilinear"``
-        (``Laplace_h w + w^3 + u = 0``).
+        (``Laplace_h w - w^3 + u = 0``).
     x0, y0 : starting point and multipliers; default all ones, as in the paper.
 
     Returns
@@ -209,8 +216,12 @@ def pde_names(sizes=DEFAULT_GRID_SIZES, variants=VARIANTS) -> list[str]:
     return names
 
 
-def load_pde(name: str) -> Problem:
-    """The problem called ``name``: ``"pde-32"`` (linear; ``"pde-linear-32"`` too) or ``"pde-semilinear-32"``."""
+def load_pde(name: str, *, data_dir=None) -> Problem:
+    """The problem called ``name``: ``"pde-32"`` (linear; ``"pde-linear-32"`` too) or ``"pde-semilinear-32"``.
+
+    ``data_dir`` is ignored (the problems need no data files); it is accepted so that every problem
+    family's loader takes the same arguments.
+    """
     match = _NAME_PATTERN.match(str(name).strip().lower())
     if match is None:
         raise ProblemDefinitionError(
