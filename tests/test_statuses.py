@@ -161,3 +161,37 @@ def test_same_seed_is_bit_identical_and_seeds_differ():
     np.testing.assert_array_equal(runs[0].x, runs[1].x)
     assert runs[0].inner_iterations == runs[1].inner_iterations
     assert not np.array_equal(runs[0].x, runs[2].x)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_time_limit_is_honoured_on_a_large_pde_instance(method):
+    from sketchsqp.problems.pde import pde_control_problem
+
+    problem = pde_control_problem(256)  # 131,072 variables, 65,536 constraints
+    res = solve_problem(problem, method, options={"time_limit": 0.01}, seed=0)
+    assert res.status is Status.TIME_LIMIT
+    assert res.time < 0.5  # the limit is checked inside the inner solver, not only between iterations
+    assert np.all(np.isfinite(res.x)) and res.x.shape == (problem.n,)
+
+
+def test_keyboard_interrupt_inside_a_user_callable_returns_best_point():
+    calls = {"n": 0}
+
+    def fun(x):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt
+        return HS6.fun(x)
+
+    res = minimize(fun, HS6.x0, jac=HS6.grad, hess=HS6.hess, constraints=HS6.constraint(), seed=0)
+    assert res.status is Status.INTERRUPTED and np.all(np.isfinite(res.x))
+
+
+def test_reraise_on_request():
+    def fun(x):
+        raise ValueError("bad model")
+
+    p = Problem(fun, HS6.grad, HS6.x0, HS6.cons, HS6.jac)
+    assert solve_problem(p, "adasketch-gaussian", seed=0).status is Status.CALLABLE_ERROR
+    with pytest.raises(ValueError, match="bad model"):
+        solve_problem(p, "adasketch-gaussian", seed=0, options={"reraise": True})

@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from .contract import InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state
+from .compiled import kaczmarz_csr_sweep, kaczmarz_dense_sweep
 from .kkt import KKTOperator
 from .sketches import GaussianVectorSketch, KaczmarzRowSketch
 
@@ -74,11 +75,13 @@ class KaczmarzSolver:
 
     A step touches one row: ``r_i`` is computed on demand in O(nnz(row i)); the full residual is
     recomputed only every ``check_interval`` steps (default: N, one sweep), when the stopping test
-    needs it.
+    needs it.  The steps of a batch run in a compiled loop when numba is installed and
+    ``compiled`` is true (:mod:`sketchsqp.linalg.compiled`), else in Python.
     """
 
     sketch: KaczmarzRowSketch = dataclasses.field(default_factory=KaczmarzRowSketch)
     check_interval: int | None = None
+    compiled: bool = True
     name = "kaczmarz"
 
     def start(self, operator: KKTOperator, rhs, rng, z0=None) -> InnerState:
@@ -92,12 +95,14 @@ class KaczmarzSolver:
         state.extra["row_norms_squared"] = norms
         state.extra["probabilities"] = self.sketch.probabilities(norms)
         state.extra["monitor"] = StagnationMonitor(_stagnation_patience(operator.size))
+        state.extra["rhs_contiguous"] = np.ascontiguousarray(rhs, dtype=float)
         return state
 
     def run(self, state: InnerState, target: float, max_iter: int, deadline: float) -> InnerOutcome:
         K = state.operator
         size = K.size
-        z, b = state.z, state.rhs
+        z = state.z
+        b = state.extra["rhs_contiguous"]
         norms = state.extra["row_norms_squared"]
         probs = state.extra["probabilities"]
         monitor: StagnationMonitor = state.extra["monitor"]
@@ -105,10 +110,7 @@ class KaczmarzSolver:
         norm = state.residual_norm
         done = 0
         status = InnerStatus.REACHED
-        dense = K.is_dense
         mat = K.matrix
-        if not dense:
-            indptr, indices, data = mat.indptr, mat.indices, mat.data
         while norm > target:
             if done >= max_iter:
                 status = InnerStatus.MAX_ITER
@@ -118,24 +120,11 @@ class KaczmarzSolver:
                 break
             batch = min(interval, max_iter - done)
             rows = self.sketch.draw_rows(state.rng, batch, size, probs)
-            touched = 0
-            if dense:
-                for i in rows:
-                    ns = norms[i]
-                    if ns == 0.0:
-                        continue
-                    row = mat[i]
-                    z -= ((row @ z - b[i]) / ns) * row
-                touched = batch * size
+            if K.is_dense:
+                touched = kaczmarz_dense_sweep(mat, norms, b, z, rows, compiled=self.compiled)
             else:
-                for i in rows:
-                    ns = norms[i]
-                    if ns == 0.0:
-                        continue
-                    lo, hi = indptr[i], indptr[i + 1]
-                    cols, vals = indices[lo:hi], data[lo:hi]
-                    z[cols] -= ((vals @ z[cols] - b[i]) / ns) * vals
-                    touched += hi - lo
+                touched = kaczmarz_csr_sweep(mat.indptr, mat.indices, mat.data, norms, b, z, rows,
+                                             compiled=self.compiled)
             done += batch
             state.rows_touched += touched
             state.residual = K.matvec(z) - b

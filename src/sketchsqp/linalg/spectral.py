@@ -1,8 +1,21 @@
 """Norms and extreme eigenvalues used by the adaptive accuracy rule (ALGORITHM.md, step 5).
 
-Dense problems use exact values (2-norms, ``eigvalsh``).  Larger or matrix-free problems use a
-few Lanczos iterations (:func:`scipy.sparse.linalg.eigsh`) on the symmetric products, which is
-accurate to a few digits -- enough, since the quantities only scale a stopping test.
+What is estimated, and how:
+
+* ``||H||_2``, ``||B||_2``, ``||K||_2`` (symmetric): exact ``eigvalsh`` up to
+  :data:`EXACT_SIZE_LIMIT` unknowns; beyond, the largest-magnitude eigenvalue by Lanczos
+  (ARPACK ``eigsh``, relative tolerance 1e-3), products only -- never a dense matrix.
+* ``lambda_max(J J^T) = ||J||_2^2``: exact up to the size limit, else Lanczos on the product
+  ``w -> J (J^T w)``.
+* ``lambda_min(J J^T)``: exact up to the size limit, else Lanczos on ``lambda_max I - J J^T``.
+  For an ill-conditioned J this converges slowly and the estimate is an *upper* bound of the true
+  value (a Ritz value); it only scales the theoretical stopping test, which is hopeless at scale
+  anyway (use ``accuracy="practical"`` there).
+
+:class:`SpectralEstimator` keeps the last Lanczos eigenvector of each quantity and starts the
+next estimate from it: between consecutive outer iterations the matrices change little, so a
+warm-started Lanczos run converges in a few steps.  The practical accuracy mode needs none of
+these quantities, and the outer loop does not ask for them there.
 """
 
 from __future__ import annotations
@@ -16,47 +29,130 @@ from ..problem import operators
 EXACT_SIZE_LIMIT = 600
 
 
-def _symmetric_norm(mat, size: int) -> float:
+def _as_operator(mat, size: int) -> LinearOperator:
+    if isinstance(mat, LinearOperator):
+        return mat
+    return LinearOperator((size, size), matvec=lambda v: mat @ v, dtype=float)
+
+
+def _lanczos_extreme(op: LinearOperator, which: str, tol: float, maxiter: int, v0: np.ndarray | None):
+    """(eigenvalue, eigenvector or None) of ``op`` at the ``which`` end; ARPACK, warm-started by v0."""
+    size = op.shape[0]
+    if size == 1:
+        value = float(op.matvec(np.ones(1))[0])
+        return value, np.ones(1)
+    start = v0 if v0 is not None and v0.shape == (size,) and np.all(np.isfinite(v0)) and np.any(v0) else None
+    try:
+        vals, vecs = eigsh(op, k=1, which=which, tol=tol, maxiter=maxiter, v0=start)
+        return float(vals[0]), vecs[:, 0]
+    except ArpackNoConvergence as exc:
+        if len(exc.eigenvalues):
+            vec = exc.eigenvectors[:, 0] if exc.eigenvectors is not None and exc.eigenvectors.size else None
+            return float(exc.eigenvalues[0]), vec
+        return float("nan"), None
+
+
+def _symmetric_norm(mat, size: int, v0: np.ndarray | None = None):
     if size == 0:
-        return 0.0
+        return 0.0, None
     if size <= EXACT_SIZE_LIMIT:
         dense = operators.to_dense(mat)
-        return float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (dense + dense.T))))) if dense.size else 0.0
-    op = mat if isinstance(mat, LinearOperator) else LinearOperator((size, size), matvec=lambda v: mat @ v, dtype=float)
-    try:
-        vals = eigsh(op, k=1, which="LM", return_eigenvectors=False, tol=1e-3, maxiter=200)
-        return float(abs(vals[0]))
-    except ArpackNoConvergence as exc:
-        return float(np.max(np.abs(exc.eigenvalues))) if len(exc.eigenvalues) else float("nan")
+        return (float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (dense + dense.T))))) if dense.size else 0.0), None
+    value, vec = _lanczos_extreme(_as_operator(mat, size), "LM", 1e-3, 200, v0)
+    return abs(value), vec
+
+
+def _gram_operator(jac, m: int) -> LinearOperator:
+    return LinearOperator((m, m), matvec=lambda w: operators.matvec(jac, operators.rmatvec(jac, w)), dtype=float)
+
+
+def _gram_extremes(jac, m: int, n: int, v_top=None, v_low=None):
+    if m == 0:
+        return 0.0, float("inf"), None, None
+    if m <= EXACT_SIZE_LIMIT and n <= 20 * EXACT_SIZE_LIMIT and not isinstance(jac, LinearOperator):
+        J = jac.toarray() if sp.issparse(jac) else np.asarray(jac)
+        vals = np.linalg.eigvalsh(J @ J.T)
+        return float(vals[-1]), float(max(vals[0], 0.0)), None, None
+    gram = _gram_operator(jac, m)
+    top, v_top = _lanczos_extreme(gram, "LA", 1e-3, 300, v_top)
+    # Smallest eigenvalue by shifting: lambda_min = top - lambda_max(top I - J J^T).
+    shifted = LinearOperator((m, m), matvec=lambda w: top * w - gram.matvec(w), dtype=float)
+    flipped, v_low = _lanczos_extreme(shifted, "LA", 1e-4, 500, v_low)
+    low = top - flipped if np.isfinite(flipped) else float("nan")
+    return top, max(low, 0.0), v_top, v_low
 
 
 def gram_extremes(jac, m: int, n: int) -> tuple[float, float]:
     """(lambda_max, lambda_min) of J J^T."""
-    if m == 0:
-        return 0.0, float("inf")
-    if m <= EXACT_SIZE_LIMIT and n <= 20 * EXACT_SIZE_LIMIT and not isinstance(jac, LinearOperator):
-        J = jac.toarray() if sp.issparse(jac) else np.asarray(jac)
-        vals = np.linalg.eigvalsh(J @ J.T)
-        return float(vals[-1]), float(max(vals[0], 0.0))
-    gram = LinearOperator((m, m), matvec=lambda w: operators.matvec(jac, operators.rmatvec(jac, w)), dtype=float)
-    try:
-        top = float(eigsh(gram, k=1, which="LA", return_eigenvectors=False, tol=1e-3, maxiter=300)[0])
-    except ArpackNoConvergence as exc:
-        top = float(np.max(exc.eigenvalues)) if len(exc.eigenvalues) else float("nan")
-    try:
-        # Smallest eigenvalue by shifting: lambda_min = top - lambda_max(top I - J J^T).
-        shifted = LinearOperator((m, m), matvec=lambda w: top * w - gram.matvec(w), dtype=float)
-        low = top - float(eigsh(shifted, k=1, which="LA", return_eigenvectors=False, tol=1e-4, maxiter=500)[0])
-    except ArpackNoConvergence:
-        low = float("nan")
-    return top, max(low, 0.0)
+    top, low, _, _ = _gram_extremes(jac, m, n)
+    return top, low
 
 
 def symmetric_norm(mat) -> float:
     """||A||_2 of a symmetric matrix or operator (exact when small, Lanczos otherwise)."""
-    return _symmetric_norm(mat, mat.shape[0])
+    return _symmetric_norm(mat, mat.shape[0])[0]
 
 
 def kkt_norm(kkt_operator) -> float:
     kkt = kkt_operator.matrix if kkt_operator.matrix is not None else kkt_operator.as_linear_operator()
-    return _symmetric_norm(kkt, kkt_operator.size)
+    return _symmetric_norm(kkt, kkt_operator.size)[0]
+
+
+def lambda_min_estimate(mat, size: int, v0: np.ndarray | None = None, *, tol: float = 1e-3,
+                        maxiter: int = 300) -> tuple[float, np.ndarray | None]:
+    """Smallest eigenvalue of a symmetric matrix or operator: exact when small, Lanczos ("SA") otherwise.
+
+    A Lanczos value is a Ritz value, so it can only *over*-estimate the true smallest eigenvalue;
+    callers that need a guarantee add a margin.
+    """
+    if size <= EXACT_SIZE_LIMIT:
+        dense = operators.to_dense(mat)
+        return float(np.linalg.eigvalsh(0.5 * (dense + dense.T))[0]), None
+    return _lanczos_extreme(_as_operator(mat, size), "SA", tol, maxiter, v0)
+
+
+class SpectralEstimator:
+    """The norms the theoretical accuracy rule needs, with Lanczos warm starts across iterations.
+
+    One instance lives for one solve.  Each method computes its quantity on request; the
+    eigenvector found is kept and seeds the next request of the same quantity.
+    """
+
+    def __init__(self) -> None:
+        self._vectors: dict[str, np.ndarray | None] = {}
+        self.requests: dict[str, int] = {}
+
+    def _count(self, key: str) -> None:
+        self.requests[key] = self.requests.get(key, 0) + 1
+
+    def symmetric_norm(self, key: str, mat) -> float:
+        """||A||_2 of the symmetric ``mat``; ``key`` names the quantity ("H", "B", "K")."""
+        self._count(key)
+        value, vec = _symmetric_norm(mat, mat.shape[0], self._vectors.get(key))
+        self._vectors[key] = vec
+        return value
+
+    def kkt_norm(self, kkt_operator) -> float:
+        kkt = kkt_operator.matrix if kkt_operator.matrix is not None else kkt_operator.as_linear_operator()
+        self._count("K")
+        value, vec = _symmetric_norm(kkt, kkt_operator.size, self._vectors.get("K"))
+        self._vectors["K"] = vec
+        return value
+
+    def gram_extremes(self, jac, m: int, n: int) -> tuple[float, float]:
+        """(lambda_max, lambda_min) of J J^T."""
+        self._count("JJT")
+        top, low, v_top, v_low = _gram_extremes(jac, m, n, self._vectors.get("JJT_max"), self._vectors.get("JJT_min"))
+        self._vectors["JJT_max"], self._vectors["JJT_min"] = v_top, v_low
+        return top, low
+
+    def gram_max(self, jac, m: int, n: int) -> float:
+        """lambda_max(J J^T) = ||J||_2^2 only (one Lanczos run at scale)."""
+        self._count("JJT_max")
+        if m == 0:
+            return 0.0
+        if m <= EXACT_SIZE_LIMIT and n <= 20 * EXACT_SIZE_LIMIT and not isinstance(jac, LinearOperator):
+            return _gram_extremes(jac, m, n)[0]
+        value, vec = _lanczos_extreme(_gram_operator(jac, m), "LA", 1e-3, 300, self._vectors.get("JJT_max"))
+        self._vectors["JJT_max"] = vec
+        return value

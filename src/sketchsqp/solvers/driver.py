@@ -147,6 +147,8 @@ def run(method: IterativeMethod, problem: Problem, options: DriverOptions, *, rn
         exception=exception, info=info,
     )
     log.summary(result)
+    if options.reraise and status is Status.CALLABLE_ERROR and exception is not None:
+        raise exception
     return result
 
 

@@ -28,6 +28,7 @@ class DriverOptions:
     time_limit: float = math.inf  # seconds of wall time
     verbose: bool = False  # iteration log on stdout
     infeasibility_tol: float = 1e-6  # failed run at ||J^T c|| <= tol * ||c||, ||c|| > tol: locally infeasible
+    reraise: bool = False  # re-raise an exception from a user callable instead of returning CALLABLE_ERROR
 
     def __post_init__(self) -> None:
         _check(_is_number(self.tol) and self.tol > 0, "tol", self.tol, "a positive number")
@@ -35,6 +36,7 @@ class DriverOptions:
                "max_iter", self.max_iter, "a non-negative integer")
         _check(_is_number(self.time_limit) and self.time_limit > 0, "time_limit", self.time_limit, "a positive number of seconds")
         _check(isinstance(self.verbose, (bool, int)), "verbose", self.verbose, "a bool")
+        _check(isinstance(self.reraise, bool), "reraise", self.reraise, "a bool")
         _check(_is_number(self.infeasibility_tol) and self.infeasibility_tol >= 0, "infeasibility_tol",
                self.infeasibility_tol, "non-negative")
 
@@ -89,6 +91,15 @@ class AdaSketchOptions(DriverOptions):
     kaczmarz_sampling: str = "uniform"
     licq_tol: float = 1e-10  # lambda_min(J J^T) <= licq_tol * max(1, ||J||^2): rank deficient
     regularization: float = 1e-8  # rho in the (2,2) block of K when rank deficient (relative to ||J||^2)
+    # Scalable inner solvers (methods adasketch-block, -minres, -gmres, -direct and adasketch).
+    block_size: int = 64  # q, columns of a block sketch
+    block_sketch: str = "row-block"  # "row-block" (block Kaczmarz), "gaussian" or "sparse-sign" (CountSketch-like)
+    preconditioner: str = "auto"  # Krylov: "auto" (schur for an explicit J, else jacobi), "none", "jacobi", "schur"
+    gmres_restart: int = 50
+    direct_backend: str = "auto"  # sparse LDL^T: "auto" (PARDISO if installed, else QDLDL), "pardiso", "qdldl"
+    hessian_modification: str = "auto"  # "auto" (per inner solver), "null-space", "inertia" or "certified"
+    factorization_limit: int = 200_000  # largest KKT size for an LDL^T inertia test inside iterative methods
+    compiled: bool = True  # numba-compiled Kaczmarz loops when numba is installed
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -109,3 +120,19 @@ class AdaSketchOptions(DriverOptions):
         _check(isinstance(self.max_backtracks, int) and self.max_backtracks >= 1, "max_backtracks", self.max_backtracks,
                "a positive integer")
         _check(_is_number(self.licq_tol) and self.licq_tol >= 0, "licq_tol", self.licq_tol, "non-negative")
+        for name in ("block_size", "gmres_restart"):
+            value = getattr(self, name)
+            _check(isinstance(value, int) and not isinstance(value, bool) and value >= 1, name, value,
+                   "a positive integer")
+        _check(isinstance(self.factorization_limit, int) and not isinstance(self.factorization_limit, bool)
+               and self.factorization_limit >= 0, "factorization_limit", self.factorization_limit,
+               "a non-negative integer")
+        _check(self.block_sketch in ("gaussian", "sparse-sign", "row-block"), "block_sketch", self.block_sketch,
+               "'gaussian', 'sparse-sign' or 'row-block'")
+        _check(self.preconditioner in ("auto", "none", "jacobi", "schur"), "preconditioner", self.preconditioner,
+               "'auto', 'none', 'jacobi' or 'schur'")
+        _check(self.direct_backend in ("auto", "pardiso", "qdldl"), "direct_backend", self.direct_backend,
+               "'auto', 'pardiso' or 'qdldl'")
+        _check(self.hessian_modification in ("auto", "null-space", "inertia", "certified"), "hessian_modification",
+               self.hessian_modification, "'auto', 'null-space', 'inertia' or 'certified'")
+        _check(isinstance(self.compiled, (bool, int)), "compiled", self.compiled, "a bool")
