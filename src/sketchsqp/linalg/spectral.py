@@ -4,21 +4,26 @@ What is estimated, and how:
 
 * ``||H||_2``, ``||B||_2``, ``||K||_2`` (symmetric): exact ``eigvalsh`` up to
   :data:`EXACT_SIZE_LIMIT` unknowns; beyond, the largest-magnitude eigenvalue by Lanczos
-  (ARPACK ``eigsh``, relative tolerance 1e-3), products only -- never a dense matrix.
-* ``lambda_max(J J^T) = ||J||_2^2``: exact up to the size limit, else Lanczos on the product
-  ``w -> J (J^T w)``.
-* ``lambda_min(J J^T)``: exact up to the size limit, else Lanczos on ``lambda_max I - J J^T``.
-  For an ill-conditioned J this converges slowly and the estimate is an *upper* bound of the true
-  value (a Ritz value); it only scales the theoretical stopping test, which is hopeless at scale
-  anyway (use ``accuracy="practical"`` there).
+  by :data:`POWER_STEPS` power iterations (a Rayleigh quotient, a lower bound of the norm), products
+  only -- never a dense matrix.
+* ``lambda_max(J J^T) = ||J||_2^2``: exact up to the size limit, else power iterations on the
+  product ``w -> J (J^T w)``.
+* ``lambda_min(J J^T)``: exact up to the size limit, else power iterations on
+  ``lambda_max I - J J^T``.  For an ill-conditioned J this converges slowly and the estimate is an
+  *upper* bound of the true value; it only scales the theoretical stopping test, which is hopeless
+  at scale anyway (use ``accuracy="practical"`` there).
+* ``lambda_min`` of a Hessian for the modification rules (:func:`lambda_min_estimate`): Lanczos
+  (ARPACK ``eigsh``, "SA").
 
-:class:`SpectralEstimator` keeps the last Lanczos eigenvector of each quantity and starts the
-next estimate from it: between consecutive outer iterations the matrices change little, so a
-warm-started Lanczos run converges in a few steps.  The practical accuracy mode needs none of
+:class:`SpectralEstimator` keeps the last eigenvector estimate of each quantity and starts the
+next estimate from it: between consecutive outer iterations the matrices change little.  The practical accuracy mode needs none of
 these quantities, and the outer loop does not ask for them there.
 """
 
 from __future__ import annotations
+
+import math
+import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,6 +32,9 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from ..problem import operators
 
 EXACT_SIZE_LIMIT = 600
+# Budget of the power iterations used at scale for the norms of the accuracy rule: they only scale
+# a stopping test, so two digits suffice, and a bounded number of products keeps a time limit honoured.
+POWER_STEPS = 40
 
 
 def _as_operator(mat, size: int) -> LinearOperator:
@@ -52,13 +60,33 @@ def _lanczos_extreme(op: LinearOperator, which: str, tol: float, maxiter: int, v
         return float("nan"), None
 
 
-def _symmetric_norm(mat, size: int, v0: np.ndarray | None = None):
+def _power_extreme(op: LinearOperator, v0: np.ndarray | None, steps: int = POWER_STEPS, deadline: float = math.inf):
+    """(Rayleigh quotient, vector) after ``steps`` power iterations: the dominant eigenvalue of a
+    symmetric operator, approached from below in magnitude; warm-started by ``v0``."""
+    size = op.shape[0]
+    start = v0 if v0 is not None and v0.shape == (size,) and np.all(np.isfinite(v0)) and np.any(v0) else None
+    v = np.random.default_rng(0).standard_normal(size) if start is None else start.copy()  # fixed: reproducible
+    v /= np.linalg.norm(v)
+    value = 0.0
+    for _ in range(steps):
+        if time.perf_counter() > deadline:
+            break  # a rough estimate is enough: the inner solver stops at the deadline right after
+        w = np.asarray(op.matvec(v)).reshape(-1)
+        value = float(v @ w)
+        norm = float(np.linalg.norm(w))
+        if norm == 0.0 or not np.isfinite(norm):
+            break
+        v = w / norm
+    return value, v
+
+
+def _symmetric_norm(mat, size: int, v0: np.ndarray | None = None, deadline: float = math.inf):
     if size == 0:
         return 0.0, None
     if size <= EXACT_SIZE_LIMIT:
         dense = operators.to_dense(mat)
         return (float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (dense + dense.T))))) if dense.size else 0.0), None
-    value, vec = _lanczos_extreme(_as_operator(mat, size), "LM", 1e-3, 200, v0)
+    value, vec = _power_extreme(_as_operator(mat, size), v0, deadline=deadline)
     return abs(value), vec
 
 
@@ -66,7 +94,7 @@ def _gram_operator(jac, m: int) -> LinearOperator:
     return LinearOperator((m, m), matvec=lambda w: operators.matvec(jac, operators.rmatvec(jac, w)), dtype=float)
 
 
-def _gram_extremes(jac, m: int, n: int, v_top=None, v_low=None):
+def _gram_extremes(jac, m: int, n: int, v_top=None, v_low=None, deadline: float = math.inf):
     if m == 0:
         return 0.0, float("inf"), None, None
     if m <= EXACT_SIZE_LIMIT and n <= 20 * EXACT_SIZE_LIMIT and not isinstance(jac, LinearOperator):
@@ -74,10 +102,10 @@ def _gram_extremes(jac, m: int, n: int, v_top=None, v_low=None):
         vals = np.linalg.eigvalsh(J @ J.T)
         return float(vals[-1]), float(max(vals[0], 0.0)), None, None
     gram = _gram_operator(jac, m)
-    top, v_top = _lanczos_extreme(gram, "LA", 1e-3, 300, v_top)
+    top, v_top = _power_extreme(gram, v_top, deadline=deadline)
     # Smallest eigenvalue by shifting: lambda_min = top - lambda_max(top I - J J^T).
     shifted = LinearOperator((m, m), matvec=lambda w: top * w - gram.matvec(w), dtype=float)
-    flipped, v_low = _lanczos_extreme(shifted, "LA", 1e-4, 500, v_low)
+    flipped, v_low = _power_extreme(shifted, v_low, deadline=deadline)
     low = top - flipped if np.isfinite(flipped) else float("nan")
     return top, max(low, 0.0), v_top, v_low
 
@@ -119,6 +147,7 @@ class SpectralEstimator:
     """
 
     def __init__(self) -> None:
+        self.deadline = math.inf  # the outer loop sets the run's deadline before each step
         self._vectors: dict[str, np.ndarray | None] = {}
         self.requests: dict[str, int] = {}
 
@@ -128,21 +157,22 @@ class SpectralEstimator:
     def symmetric_norm(self, key: str, mat) -> float:
         """||A||_2 of the symmetric ``mat``; ``key`` names the quantity ("H", "B", "K")."""
         self._count(key)
-        value, vec = _symmetric_norm(mat, mat.shape[0], self._vectors.get(key))
+        value, vec = _symmetric_norm(mat, mat.shape[0], self._vectors.get(key), self.deadline)
         self._vectors[key] = vec
         return value
 
     def kkt_norm(self, kkt_operator) -> float:
         kkt = kkt_operator.matrix if kkt_operator.matrix is not None else kkt_operator.as_linear_operator()
         self._count("K")
-        value, vec = _symmetric_norm(kkt, kkt_operator.size, self._vectors.get("K"))
+        value, vec = _symmetric_norm(kkt, kkt_operator.size, self._vectors.get("K"), self.deadline)
         self._vectors["K"] = vec
         return value
 
     def gram_extremes(self, jac, m: int, n: int) -> tuple[float, float]:
         """(lambda_max, lambda_min) of J J^T."""
         self._count("JJT")
-        top, low, v_top, v_low = _gram_extremes(jac, m, n, self._vectors.get("JJT_max"), self._vectors.get("JJT_min"))
+        top, low, v_top, v_low = _gram_extremes(jac, m, n, self._vectors.get("JJT_max"), self._vectors.get("JJT_min"),
+                                                self.deadline)
         self._vectors["JJT_max"], self._vectors["JJT_min"] = v_top, v_low
         return top, low
 
@@ -153,6 +183,6 @@ class SpectralEstimator:
             return 0.0
         if m <= EXACT_SIZE_LIMIT and n <= 20 * EXACT_SIZE_LIMIT and not isinstance(jac, LinearOperator):
             return _gram_extremes(jac, m, n)[0]
-        value, vec = _lanczos_extreme(_gram_operator(jac, m), "LA", 1e-3, 300, self._vectors.get("JJT_max"))
+        value, vec = _power_extreme(_gram_operator(jac, m), self._vectors.get("JJT_max"), deadline=self.deadline)
         self._vectors["JJT_max"] = vec
         return value

@@ -129,6 +129,7 @@ class AdaSketchNewton:
         self._resolve(problem, hessian, point.jac)
         theory = o.accuracy == "theory"
         spectral = self.spectral
+        spectral.deadline = deadline
         rule = self.hessian_modification
         norm_h = spectral.symmetric_norm("H", hessian) if theory or getattr(rule, "needs_norm_hessian", True) \
             else None
