@@ -256,3 +256,10 @@ def test_missing_or_unavailable_methods_are_left_out_with_the_reason(plugin):
     reasons = dict(plan.skipped)
     assert reasons["method fake-unavailable"] == "its optional dependencies are not installed"
     assert reasons["method not-registered"].startswith("no method of that name is registered")
+
+
+@pytest.mark.skipif("OPENBLAS_NUM_THREADS" in os.environ, reason="the user caps BLAS threads already")
+def test_workers_run_single_threaded_blas_without_touching_our_environment():
+    with IsolatedProcessExecutor(1, start_method="spawn") as executor:
+        assert executor.submit(os.getenv, "OPENBLAS_NUM_THREADS").result(timeout=60) == "1"
+    assert "OPENBLAS_NUM_THREADS" not in os.environ

@@ -99,7 +99,8 @@ def test_sensitivity_rows_and_table():
     default = {**PAPER_DEFAULTS}
     big = {**PAPER_DEFAULTS, "eta1": 10.0}
     records = [
-        _rec("m", "p1", nit=4, label="default", options=default), _rec("m", "p2", nit=6, label="default", options=default),
+        _rec("m", "p1", nit=4, label="default", options=default),
+        _rec("m", "p2", nit=6, label="default", options=default),
         _rec("m", "p1", nit=5, label="eta1=10", options=big),
         _rec("m", "p2", nit=99, label="eta1=10", options=big, success=False),
     ]
@@ -130,3 +131,22 @@ def test_report_and_figures(tmp_path):
     rows = [{"method": "m", "parameter": p, "value": v, "problems": 2, "solved": 2, "total_nit": 10.0 * v,
              "median_nit": 5.0} for p in ("eta1", "beta") for v in (0.1, 1.0)]
     assert plot_sensitivity(rows, tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_failure_reason_quotes_the_solvers_own_detail():
+    from sketchsqp.bench.tables import failure_reason
+
+    record = _rec("ipopt", "p", success=False, status="EXTERNAL_FAILURE")
+    record["detail"] = "external_status: -2 (Restoration_Failed)"
+    assert failure_reason(record) == ("the external reference solver reported a failure "
+                                      "(external_status: -2 (Restoration_Failed))")
+
+
+def test_convergence_curves_start_at_the_starting_point():
+    from sketchsqp.bench.plots import convergence_curve
+
+    logged_after = {"kkt_history": [1e-2, 1e-6], "kkt_initial": 3.0}   # residual after each iteration
+    logged_before = {"kkt_history": [3.0, 1e-2, 1e-6], "kkt_initial": 3.0}  # at the start of each
+    assert convergence_curve(logged_after) == [3.0, 1e-2, 1e-6]
+    assert convergence_curve(logged_before) == [3.0, 1e-2, 1e-6]
+    assert convergence_curve({"kkt_history": [], "kkt_initial": 3.0}) == []

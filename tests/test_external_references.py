@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator, aslinearoperator
+from scipy.sparse.linalg import aslinearoperator
 
 from sketchsqp.errors import MissingDependencyError, OptionsError, ProblemDefinitionError
 from sketchsqp.problem import Problem

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-import numpy as np
 
 from .errors import OptionsError
 from .problem import Problem, problem_from_scipy

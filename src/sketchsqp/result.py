@@ -17,12 +17,17 @@ from .status import Status
 
 @dataclasses.dataclass(frozen=True)
 class IterationRecord:
-    """One outer iteration, as shown in the log and stored in ``result.history``."""
+    """One outer iteration k, as shown in the log and stored in ``result.history``.
+
+    The values describe the iterate x_k that iteration k produced (after its line search); the
+    starting point x_0 is not a record.  ``inner_iterations``, the penalties and ``step_length`` are
+    those used to compute the step of iteration k.
+    """
 
     iteration: int
     fun: float
     constr_norm: float  # ||c(x_k)||_2
-    kkt_residual: float  # ||(grad_x L, c)||_2 at the start of the iteration
+    kkt_residual: float  # ||(grad_x L, c)||_2 at x_k
     step_length: float  # alpha accepted by the line search (nan when no step was taken)
     inner_iterations: int
     eta1: float

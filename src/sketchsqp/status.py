@@ -17,7 +17,7 @@ class Status(enum.Enum):
     INTERRUPTED = (3, "interrupted by the user (KeyboardInterrupt)")
     LINE_SEARCH_FAILED = (4, "line search failed to find an acceptable step")
     INNER_SOLVER_FAILED = (5, "inner linear solver could not reach the accuracy needed for a descent step")
-    PENALTY_SAFEGUARD = (6, "penalty safeguard reached (eta1 > 1e8 or eta2 < 1e-8) without progress")
+    PENALTY_SAFEGUARD = (6, "a penalty parameter reached its safeguard without a descent step")
     RANK_DEFICIENT = (7, "constraint Jacobian is rank deficient (LICQ fails) and regularisation did not help")
     INFEASIBLE = (8, "locally infeasible: ||c|| stalls at a positive value while J^T c vanishes")
     NON_FINITE = (9, "a user callable returned NaN or Inf and backtracking could not avoid it")
@@ -25,6 +25,7 @@ class Status(enum.Enum):
     CALLABLE_ERROR = (11, "a user callable raised an exception (kept as the result's `exception`)")
     EXTERNAL_FAILURE = (12, "the external reference solver reported a failure")
     NUMERICAL_ERROR = (13, "numerical breakdown in the linear algebra")
+    DIVERGED = (14, "the iterates diverge: the problem or a subproblem looks unbounded below")
     IN_PROGRESS = (-1, "the solve is still running (intermediate result passed to a callback)")
 
     def __init__(self, code: int, message: str) -> None:

@@ -26,7 +26,9 @@ def is_solved(record: Mapping[str, Any]) -> bool:
     """Success reported by the solver and confirmed by the recomputed KKT residual."""
     check = record.get("kkt_check")
     tol = record.get("tol")
-    return bool(record.get("success")) and check is not None and tol is not None and check <= tol * (1 + KKT_CHECK_SLACK)
+    if not record.get("success") or check is None or tol is None:
+        return False
+    return check <= tol * (1 + KKT_CHECK_SLACK)
 
 
 def entry_name(record: Mapping[str, Any]) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import dataclasses
 import multiprocessing
 import multiprocessing.connection
@@ -59,6 +60,27 @@ class RunAbandoned(Exception):
     """The executor was terminated while the run was in progress; nothing was recorded."""
 
 
+def _single_thread_settings() -> dict[str, str]:
+    """The BLAS thread caps, except where the user has set a variable."""
+    return {variable: "1" for variable in BLAS_THREAD_VARIABLES if variable not in os.environ}
+
+
+@contextlib.contextmanager
+def _environment(settings: dict[str, str]):
+    """Environment variables set while a worker (or the fork server, on first use) starts, then removed.
+
+    The worker, or the server it is forked from, reads them as it starts; the calling process keeps
+    its own environment.
+    """
+    for variable, value in settings.items():
+        os.environ[variable] = value
+    try:
+        yield
+    finally:
+        for variable in settings:
+            os.environ.pop(variable, None)
+
+
 def default_start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
@@ -89,6 +111,9 @@ def _worker_main(connection, lifeline) -> None:
             work = connection.recv()
         except (EOFError, OSError):
             return
+        except Exception as exc:  # the task arrived but cannot be unpickled here (a missing module)
+            connection.send((False, exc))
+            continue
         if work is None:
             return
         fn, args, kwargs = work
@@ -165,9 +190,6 @@ class IsolatedProcessExecutor(concurrent.futures.Executor):
                 raise RuntimeError("cannot submit after shutdown")
             self._pending.append((future, fn, args, kwargs))
             if self._manager is None:
-                if self._single_threaded_blas:
-                    for variable in BLAS_THREAD_VARIABLES:
-                        os.environ.setdefault(variable, "1")  # read by workers as they start
                 self._manager = threading.Thread(target=self._manage, name="sketchsqp-bench-executor", daemon=True)
                 self._manager.start()
         self._wake()
@@ -259,7 +281,8 @@ class IsolatedProcessExecutor(concurrent.futures.Executor):
         parent_end, child_end = self._context.Pipe(duplex=True)
         process = self._context.Process(target=_worker_main, args=(child_end, self._lifeline_reader), daemon=True)
         try:
-            process.start()
+            with _environment(_single_thread_settings() if self._single_threaded_blas else {}):
+                process.start()
         except Exception as exc:
             parent_end.close()
             child_end.close()

@@ -72,6 +72,22 @@ def plot_performance_profile(profile: PerformanceProfile, path: str | Path, *, t
     return path
 
 
+def convergence_curve(record: Mapping[str, Any]) -> list[float]:
+    """KKT residuals at iterations 0, 1, 2, ...: the starting point's, then the solver's log.
+
+    Solvers log either the residual at the start of each iteration (the first entry is then the
+    starting point's) or after it; the starting value recomputed by the benchmark is put in front
+    only in the second case, so both kinds of log start at iteration 0 from the same point.
+    """
+    history = [np.nan if value is None else float(value) for value in record.get("kkt_history") or []]
+    initial = record.get("kkt_initial")
+    if not history or initial is None:
+        return history
+    if not np.isclose(history[0], initial, rtol=1e-9, atol=0.0):
+        history.insert(0, float(initial))
+    return history
+
+
 def plot_convergence(records: Sequence[Mapping[str, Any]], path: str | Path, *, title: str | None = None,
                      tol: float | None = None) -> Path:
     """KKT residual against the iteration (log scale), one line per method (the lowest seed of each)."""
@@ -82,7 +98,7 @@ def plot_convergence(records: Sequence[Mapping[str, Any]], path: str | Path, *, 
         chosen.setdefault(entry_name(record), record)
     without_history = []
     for index, (entry, record) in enumerate(chosen.items()):
-        history = [np.nan if value is None else value for value in record.get("kkt_history") or []]
+        history = convergence_curve(record)
         if not history:
             without_history.append(entry)
             continue

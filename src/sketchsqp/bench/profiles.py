@@ -112,7 +112,8 @@ def cost_table(records: Iterable[Mapping], metric: str) -> tuple[np.ndarray, np.
     return costs, solved, agg.entries, agg.problems
 
 
-def profiles_from_records(records: Sequence[Mapping], metrics: Sequence[str] = tuple(METRICS)) -> dict[str, PerformanceProfile]:
+def profiles_from_records(records: Sequence[Mapping],
+                          metrics: Sequence[str] = tuple(METRICS)) -> dict[str, PerformanceProfile]:
     """One profile per metric (iterations, evaluations, time) over the methods in the records."""
     profiles = {}
     for metric in metrics:

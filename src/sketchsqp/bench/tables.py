@@ -111,9 +111,10 @@ def failure_reason(record: Mapping[str, Any]) -> str:
     if record.get("error"):
         lines = [line for line in str(record["error"]).splitlines() if line.strip()]
         return lines[-1].strip()[:200] if lines else ""
-    if status in Status.__members__:
-        return Status[status].message
-    return str(status)
+    reason = Status[status].message if status in Status.__members__ else str(status)
+    if record.get("detail"):
+        reason += f" ({str(record['detail'])[:200]})"
+    return reason
 
 
 def failure_table(records: Iterable[Mapping[str, Any]]) -> str:

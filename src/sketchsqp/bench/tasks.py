@@ -15,11 +15,13 @@ nit, nfev, ngev,      outer iterations and evaluation counts, inner (linear solv
 ncev, njev, nhev,
 inner_iterations
 time, wall_time       solver time; wall time of the whole run including loading the problem
-kkt_history           the KKT residual at every outer iteration (for the convergence plots)
+kkt_history,          the KKT residual at every outer iteration as the solver logged it, and at the
+kkt_initial           starting point (recomputed here) for the convergence plots
 peak_rss_mb,          peak resident memory (MiB) during the run (``peak_rss_scope`` "run"), or of the
 peak_rss_scope,       worker's whole life where the peak cannot be reset ("process"); the worker's
 rss_start_mb          resident memory when the run started; None when not measured
 error                 the exception text when the run failed outside the solver
+detail                the solver's own account of how it ended (external status and message)
 warnings              distinct warnings raised during the solve (at most five)
 version, machine,     library version, machine description, UTC time the record was written
 timestamp
@@ -113,10 +115,12 @@ def base_record(task: RunTask) -> dict[str, Any]:
         "time": None,
         "wall_time": None,
         "kkt_history": [],
+        "kkt_initial": None,
         "peak_rss_mb": None,
         "rss_start_mb": None,
         "peak_rss_scope": None,
         "error": None,
+        "detail": None,
         "warnings": [],
         "version": library_version(),
         "machine": machine_info(),

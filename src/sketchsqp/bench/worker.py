@@ -48,6 +48,8 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         summary = result.to_record()
         record.update({field: summary[field] for field in _RESULT_FIELDS})
         record["kkt_check"] = _recomputed_kkt(problem, result)
+        record["kkt_initial"] = _initial_kkt(problem)
+        record["detail"] = _solver_detail(result.info)
         if result.exception is not None:
             record["error"] = f"{type(result.exception).__name__}: {result.exception}"
     except Exception as exc:  # the run failed outside the solver's own fault handling
@@ -56,6 +58,16 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     record["peak_rss_mb"] = peak_rss_mb()
     record["timestamp"] = utc_timestamp()
     return record
+
+
+#: ``result.info`` entries that explain how a solver ended (the external references fill them).
+_DETAIL_KEYS = ("external_status", "external_message", "detail")
+
+
+def _solver_detail(info: dict[str, Any]) -> str | None:
+    """The solver's own words on how it ended, when it gives any."""
+    parts = [f"{key}: {info[key]}" for key in _DETAIL_KEYS if info.get(key) not in (None, "")]
+    return "; ".join(parts)[:500] if parts else None
 
 
 def _summarise_warnings(caught: list[warnings.WarningMessage], limit: int = 5) -> list[str]:
@@ -72,6 +84,15 @@ def _recomputed_kkt(problem, result) -> float | None:
         return None
     try:
         value = problem.kkt_residual(x, y)
+    except Exception:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def _initial_kkt(problem) -> float | None:
+    """The KKT residual at the starting point ``(x0, y0)``: where every convergence curve begins."""
+    try:
+        value = problem.kkt_residual(problem.x0, problem.y0)
     except Exception:
         return None
     return value if np.isfinite(value) else None

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from .contract import InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state
+from .contract import InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state, limit_status
 from .kkt import KKTOperator
 from .sketches import GaussianBlockSketch
 
@@ -109,11 +109,9 @@ class BlockSketchSolver:
         done = 0
         status = InnerStatus.REACHED
         while norm > target:
-            if done >= max_iter:
-                status = InnerStatus.MAX_ITER
-                break
-            if time.perf_counter() > deadline:
-                status = InnerStatus.TIME_LIMIT
+            stop = limit_status(done, max_iter, deadline)
+            if stop is not None:
+                status = stop
                 break
             batch = min(sweep, max_iter - done)
             for _ in range(batch):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import time
 from typing import Any, Protocol
 
 import numpy as np
@@ -61,6 +62,15 @@ def initial_state(operator: KKTOperator, rhs: np.ndarray, rng: np.random.Generat
     z = np.zeros(operator.size) if z0 is None else np.array(z0, dtype=float)
     residual = operator.matvec(z) - rhs if z0 is not None else -rhs.astype(float)
     return InnerState(operator=operator, rhs=rhs, z=z, residual=residual, rng=rng)
+
+
+def limit_status(done: int, max_iter: int, deadline: float) -> InnerStatus | None:
+    """MAX_ITER or TIME_LIMIT when the caller's cap or deadline is reached, else None."""
+    if done >= max_iter:
+        return InnerStatus.MAX_ITER
+    if time.perf_counter() > deadline:
+        return InnerStatus.TIME_LIMIT
+    return None
 
 
 @dataclasses.dataclass

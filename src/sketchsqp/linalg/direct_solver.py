@@ -10,11 +10,10 @@ triangular solves) counts as one inner iteration.  The factorized matrix carries
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 
-from .contract import InnerOutcome, InnerState, InnerStatus, initial_state
+from .contract import InnerOutcome, InnerState, InnerStatus, initial_state, limit_status
 from .direct import DUAL_REGULARIZATION_DEFAULT, KKTUpperPattern, LDLFactorization
 from .kkt import KKTOperator
 
@@ -47,11 +46,9 @@ class SparseDirectSolver:
         done = 0
         status = InnerStatus.REACHED
         while norm > target:
-            if done >= max_iter:
-                status = InnerStatus.MAX_ITER
-                break
-            if time.perf_counter() > deadline:
-                status = InnerStatus.TIME_LIMIT
+            stop = limit_status(done, max_iter, deadline)
+            if stop is not None:
+                status = stop
                 break
             z_new = state.z - factorization.solve(state.residual)
             residual = K.matvec(z_new) - state.rhs

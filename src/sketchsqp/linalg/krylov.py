@@ -16,7 +16,7 @@ import time
 import numpy as np
 from scipy.sparse.linalg import gmres, minres
 
-from .contract import InnerOutcome, InnerState, InnerStatus, initial_state
+from .contract import InnerOutcome, InnerState, InnerStatus, initial_state, limit_status
 from .kkt import KKTOperator
 
 PROGRESS = 0.99  # a continuation that does not cut the best true residual by this factor is idle
@@ -44,11 +44,9 @@ def _krylov_run(state: InnerState, target: float, max_iter: int, deadline: float
     done = 0
     status = InnerStatus.REACHED
     while norm > target:
-        if done >= max_iter:
-            status = InnerStatus.MAX_ITER
-            break
-        if time.perf_counter() > deadline:
-            status = InnerStatus.TIME_LIMIT
+        stop = limit_status(done, max_iter, deadline)
+        if stop is not None:
+            status = stop
             break
         rtol = max(TOLERANCE_FLOOR, target / max(rhs_norm, np.finfo(float).tiny) / state.extra["tolerance_ratio"])
         counter = {"iterations": 0, "last": state.z}

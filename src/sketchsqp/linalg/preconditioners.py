@@ -23,7 +23,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
-from ..problem import operators
 from .kkt import KKTOperator
 
 DIAGONAL_FLOOR = 1e-8  # relative to max |diag(B)|: keeps D invertible

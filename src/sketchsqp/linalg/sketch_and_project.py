@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from .contract import InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state
+from .contract import InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state, limit_status
 from .compiled import kaczmarz_csr_sweep, kaczmarz_dense_sweep
 from .kkt import KKTOperator
 from .sketches import GaussianVectorSketch, KaczmarzRowSketch
@@ -112,11 +112,9 @@ class KaczmarzSolver:
         status = InnerStatus.REACHED
         mat = K.matrix
         while norm > target:
-            if done >= max_iter:
-                status = InnerStatus.MAX_ITER
-                break
-            if time.perf_counter() > deadline:
-                status = InnerStatus.TIME_LIMIT
+            stop = limit_status(done, max_iter, deadline)
+            if stop is not None:
+                status = stop
                 break
             batch = min(interval, max_iter - done)
             rows = self.sketch.draw_rows(state.rng, batch, size, probs)

@@ -6,7 +6,9 @@ The baseline of Hong et al. (ICML 2023), with their prototype's parameters (ALGO
 
 is minimised in x by Newton steps until ``||grad_x L_A||_2 <= tau``; then ``y <- y + mu c(x)``,
 ``mu <- 1.5 mu``, ``tau <- tau / 10`` (mu0 = 1, tau0 = 0.1).  Reference: J. Nocedal, S. J. Wright,
-"Numerical Optimization", 2nd ed., Algorithm 17.4 (Framework 17.3).
+"Numerical Optimization", 2nd ed., Framework 17.3.  Unlike the prototype, tau stops at ``tol / 10``
+(option ``tau_min``): a smaller one asks the subproblem for more than the KKT test needs, and
+below what the line search can resolve in floating point the subproblem stalls.
 
 One Newton step at x:
 
@@ -44,7 +46,7 @@ from ...problem import PointEvaluation, Problem, operators
 from ...result import IterationRecord
 from ...status import Status
 from ..driver import StepFailure
-from .backtracking import ValueBacktracking, complete_point
+from .backtracking import ValueBacktracking, check_bounded, complete_point
 from .gmres import MonitoredGMRES
 from .options import AugLagOptions
 
@@ -121,11 +123,12 @@ class AugmentedLagrangianMethod:
         o = self.options
         point, multipliers, mu, tau = state.point, state.multipliers, state.mu, state.tau
         updates = 0
+        tau_floor = o.tau_min if o.tau_min is not None else 0.1 * o.tol
         # The subproblem is solved at x: move to the next one (possibly several times at one x).
         while float(np.linalg.norm(point.grad_lagrangian)) <= tau and updates < o.max_multiplier_updates_per_step:
             multipliers = point.y
             mu *= o.mu_factor
-            tau *= o.tau_factor
+            tau = max(tau * o.tau_factor, tau_floor)
             point = with_multipliers(point, multipliers + mu * point.c)
             updates += 1
 
@@ -135,10 +138,13 @@ class AugmentedLagrangianMethod:
         slope = float(gradient @ newton.direction)
 
         def merit(f: float, c: np.ndarray) -> float:
-            return float(f + multipliers @ c + 0.5 * mu * (c @ c))
+            return float(f + multipliers @ c + 0.5 * mu * (c @ c))  # L_A
+
 
         search = self.line_search.search(problem, point.x, newton.direction, merit, merit(point.f, point.c), slope)
-        new_point = complete_point(problem, search.x, search.f, search.c, lambda c: multipliers + mu * c)
+        new_point = check_bounded(
+            complete_point(problem, search.x, search.f, search.c, lambda c: multipliers + mu * c),
+            ": the augmented Lagrangian subproblem looks unbounded below (a larger mu0 may help)")
         return AugLagState(
             point=new_point, multipliers=multipliers, mu=mu, tau=tau,
             inner_iterations=state.inner_iterations + newton.iterations, last_inner=newton.iterations,

@@ -47,6 +47,7 @@ class KrylovIterate:
     residual: np.ndarray  # K z - b
     product: np.ndarray  # K z
     iterations: int  # Krylov iterations done so far in this solve
+    exhausted: bool = False  # no later iterate can be better: exact in the Krylov space, or at the rounding floor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,11 +120,11 @@ class MonitoredGMRES:
             rotated_rhs = np.zeros(cycle + 1)
             rotated_rhs[0] = beta
 
-            def form(j: int) -> KrylovIterate:
+            def form(j: int, exhausted: bool = False) -> KrylovIterate:
                 # z_j = z + V_j y and K z_j = K z + V_{j+1} Hbar_j y, with R_j y = (Q^T beta e1)_j.
                 coords = solve_triangular(triangle[: j + 1, : j + 1], rotated_rhs[: j + 1], check_finite=False)
                 new_product = product + basis[: j + 2].T @ (hessenberg[: j + 2, : j + 1] @ coords)
-                return KrylovIterate(z + basis[: j + 1].T @ coords, new_product - rhs, new_product, total)
+                return KrylovIterate(z + basis[: j + 1].T @ coords, new_product - rhs, new_product, total, exhausted)
 
             for j in range(cycle):
                 if time.perf_counter() > deadline:
@@ -163,7 +164,7 @@ class MonitoredGMRES:
                 invariant = next_norm <= np.finfo(float).eps * max(column_norm, 1e-300)
                 exhausted = invariant or estimate <= floor
                 if target is None or exhausted or estimate <= target():
-                    last = form(j)
+                    last = form(j, exhausted)
                     if offered(last):
                         return GMRESOutcome(InnerStatus.REACHED, last, total)
                 if exhausted:

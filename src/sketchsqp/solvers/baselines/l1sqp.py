@@ -46,7 +46,7 @@ from ...problem import PointEvaluation, Problem
 from ...result import IterationRecord
 from ...status import Status
 from ..driver import StepFailure
-from .backtracking import ValueBacktracking, complete_point
+from .backtracking import ValueBacktracking, check_bounded, complete_point
 from .gmres import KrylovIterate, MonitoredGMRES
 from .options import AdaptiveL1SQPOptions, L1SQPCommonOptions, L1SQPOptions
 
@@ -103,6 +103,7 @@ class TrialStep:
     linearized_l1: float  # ||c + J dx||_1
     constraint_l1: float  # ||c||_1
     rhs_l1: float  # ||b||_1
+    final: bool = False  # GMRES can do no better than this iterate (exact in its space, or rounding floor)
 
     @classmethod
     def from_iterate(cls, iterate: KrylovIterate, point: PointEvaluation, rhs_l1: float) -> "TrialStep":
@@ -115,7 +116,7 @@ class TrialStep:
         return cls(dx=dx, dy=dy, linearized=linearized, curvature=curvature,
                    residual_l1=float(np.sum(np.abs(residual))), dual_residual_l1=float(np.sum(np.abs(residual[:n]))),
                    linearized_l1=float(np.sum(np.abs(linearized))), constraint_l1=float(np.sum(np.abs(point.c))),
-                   rhs_l1=rhs_l1)
+                   rhs_l1=rhs_l1, final=iterate.exhausted)
 
     def model_reduction(self, point: PointEvaluation, mu: float) -> float:
         return L1Merit(mu).model_reduction(point, self.dx, self.linearized)
@@ -184,7 +185,11 @@ class ByrdCurtisNocedalTests:
 @dataclasses.dataclass(frozen=True)
 class AdaptiveResidualTest:
     """``||K z - b||_1 <= kappa ||b||_1`` plus the model-reduction test; ``mu <- nu mu``,
-    ``kappa <- kappa / nu^2`` while the residual part holds and the model part does not."""
+    ``kappa <- kappa / nu^2`` while the residual part holds and the model part does not.
+
+    A final GMRES iterate (nothing better to come) counts as meeting the residual part whatever
+    kappa is: tightening kappa below the rounding floor would only stall the method.
+    """
 
     options: AdaptiveL1SQPOptions
     name: str = "adaptive"
@@ -192,11 +197,11 @@ class AdaptiveResidualTest:
     def decide(self, trial: TrialStep, point: PointEvaluation, penalties: Penalties) -> Decision:
         o = self.options
         mu, kappa = penalties.mu, penalties.kappa
-        while trial.residual_l1 <= kappa * trial.rhs_l1:
+        while trial.final or trial.residual_l1 <= kappa * trial.rhs_l1:
             if trial.passes_model_test(point, mu, o.sigma):
                 return Decision(True, Penalties(mu, kappa), "adaptive")
-            if kappa <= o.kappa_min and mu >= o.mu_max:
-                break  # nothing left to adapt: GMRES goes on until its floor
+            if mu >= o.mu_max and (trial.final or kappa <= o.kappa_min):
+                break  # nothing left to adapt
             mu = min(mu * o.nu, o.mu_max)
             kappa = max(kappa / o.nu**2, o.kappa_min)
         return Decision(False, Penalties(mu, kappa))
@@ -291,7 +296,7 @@ class InexactL1SQP:
         slope = -trial.model_reduction(point, mu)
         search = self.line_search.search(problem, point.x, trial.dx, merit.value_of, merit.value(point), slope)
         y_new = point.y + search.step_length * trial.dy
-        new_point = complete_point(problem, search.x, search.f, search.c, lambda c: y_new)
+        new_point = check_bounded(complete_point(problem, search.x, search.f, search.c, lambda c: y_new))
         counts = dict(state.test_counts)
         counts[decision.test] = counts.get(decision.test, 0) + 1
         return L1SQPState(

@@ -136,7 +136,10 @@ class AugLagOptions(DriverOptions):
     """Augmented Lagrangian method: Newton on ``L(x, y) + (mu/2) ||c||^2`` in x, then multipliers.
 
     mu0, tau0 : initial penalty and initial tolerance on ``||grad_x L_A||_2`` of the subproblem.
-    mu_factor, tau_factor : after each subproblem, ``mu <- mu_factor mu`` and ``tau <- tau_factor tau``.
+    mu_factor, tau_factor : after each subproblem, ``mu <- mu_factor mu`` and
+        ``tau <- max(tau_factor tau, tau_min)``.
+    tau_min : floor on the subproblem tolerance; None: ``tol / 10``.  Without a floor tau falls
+        below what the line search can resolve in floating point, and the subproblem stalls.
     inner_rtol : relative residual of the inexact Newton solve (GMRES), ``||r||_2 <= inner_rtol ||grad||_2``.
     beta : Armijo constant of the line search on the augmented Lagrangian.
     min_eigenvalue : the Hessian A is shifted, ``A + t I``, so that its smallest eigenvalue is at
@@ -153,6 +156,7 @@ class AugLagOptions(DriverOptions):
     tau0: float = 0.1
     mu_factor: float = 1.5
     tau_factor: float = 0.1
+    tau_min: float | None = None
     inner_rtol: float = 1e-4
     beta: float = 0.1
     min_eigenvalue: float = 1e-8
@@ -165,6 +169,8 @@ class AugLagOptions(DriverOptions):
     def __post_init__(self) -> None:
         super().__post_init__()
         _positive(self, "mu0", "tau0", "min_eigenvalue")
+        if self.tau_min is not None:
+            _positive(self, "tau_min")
         _check(_is_number(self.mu_factor) and self.mu_factor >= 1, "mu_factor", self.mu_factor, "at least 1")
         _open_unit(self, "tau_factor", "inner_rtol")
         _check(_is_number(self.beta) and 0 < self.beta < 0.5, "beta", self.beta, "in (0, 0.5)")
