@@ -367,3 +367,15 @@ def test_reference_keyboard_interrupt_returns_the_last_iterate(name):
     result = _reference(name)(problem, None)
     assert result.status is Status.INTERRUPTED
     assert np.all(np.isfinite(result.x)) and result.y.shape == (1,)
+
+
+def test_ipopt_on_a_sparse_problem_whose_hessian_pattern_varies():
+    """S2MPJ stores only nonzeros: HS77's Hessian has entries that vanish at x0 and appear later.
+    The pattern handed to IPOPT must cover them, or IPOPT works with a wrong Hessian and diverges."""
+    pytest.importorskip("cyipopt")
+    from sketchsqp.problems.cutest import load_cutest
+
+    problem = load_cutest("HS77")
+    res = solve_ipopt(problem, {"tol": 1e-6})
+    assert res.status is Status.CONVERGED
+    assert res.fun == pytest.approx(0.24150513, rel=1e-6)

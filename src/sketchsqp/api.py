@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-
 from .errors import OptionsError
 from .problem import Problem, problem_from_scipy
 from .result import OptimizeResult
@@ -37,15 +36,7 @@ register_method(MethodSpec("adasketch-kaczmarz", "AdaSketch-Newton, randomized K
 # Solver families that contribute further methods through ``method_specs()``.
 _FAMILIES = ("sketchsqp.solvers.variants", "sketchsqp.solvers.baselines", "sketchsqp.solvers.external")
 for _module_name in _FAMILIES:
-    try:
-        _module = importlib.import_module(_module_name)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _module_name:
-            raise
-        continue
-    if not hasattr(_module, "method_specs"):
-        continue  # a family still being assembled
-    for _spec in _module.method_specs():
+    for _spec in importlib.import_module(_module_name).method_specs():
         register_method(_spec)
 
 

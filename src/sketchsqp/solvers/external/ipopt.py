@@ -186,14 +186,12 @@ def _jacobian_pattern(problem: Problem) -> SparsityPattern:
     if not sp.issparse(jac0):
         return SparsityPattern.dense(shape, lower=False, label="Jacobian")
     matrices = [jac0]
-    nearby = _nearby_point(problem.x0)
-    try:
-        jac1 = problem.jac(nearby)
-        if sp.issparse(jac1):
-            matrices.append(jac1)
-    except EvaluationError:
-        pass  # the nearby probe is a refinement only
-    return SparsityPattern.of_matrices(matrices, shape, lower=False, label="Jacobian")
+    for point in _probe_points(problem.x0):
+        try:
+            matrices.append(problem.jac(point))
+        except EvaluationError:
+            pass  # the probes are a refinement only
+    return SparsityPattern.of_matrices([m for m in matrices if sp.issparse(m)], shape, lower=False, label="Jacobian")
 
 
 def _hessian_pattern(problem: Problem) -> SparsityPattern | None:
@@ -210,18 +208,22 @@ def _hessian_pattern(problem: Problem) -> SparsityPattern | None:
         return SparsityPattern.dense(shape, lower=True, label="Lagrangian Hessian")
     rng = np.random.default_rng(PATTERN_PROBE_SEED)
     matrices = [hess0]
-    for y in (np.ones(problem.m), rng.standard_normal(problem.m)):
-        try:
-            matrices.append(problem.hess(problem.x0, y))
-        except EvaluationError:
-            pass
+    for point in (problem.x0, *_probe_points(problem.x0)):
+        for y in (np.ones(problem.m), rng.standard_normal(problem.m)):
+            try:
+                matrices.append(problem.hess(point, y))
+            except EvaluationError:
+                pass
     return SparsityPattern.of_matrices([m for m in matrices if sp.issparse(m)], shape, lower=True,
                                        label="Lagrangian Hessian")
 
 
-def _nearby_point(x: np.ndarray) -> np.ndarray:
+def _probe_points(x: np.ndarray) -> list[np.ndarray]:
+    """Points near and away from x0 whose sparse patterns are added to x0's: a problem that stores
+    only the nonzeros (S2MPJ does) has entries that vanish at x0 and appear later."""
     rng = np.random.default_rng(PATTERN_PROBE_SEED)
-    return x + 1e-3 * (1.0 + np.abs(x)) * rng.standard_normal(x.shape)
+    scale = 1.0 + np.abs(x)
+    return [x + factor * scale * rng.standard_normal(x.shape) for factor in (1e-3, 0.5, 0.5)]
 
 
 class _IpoptCallbacks:
