@@ -307,6 +307,9 @@ def main(argv=None) -> None:
     parser.add_argument("--cap", type=float, default=600.0, help="per-run wall-clock cap in seconds")
     parser.add_argument("--reduction", type=float, default=1e-8, help="KKT residual reduction asked for")
     parser.add_argument("--max-inner-iter", type=int, default=10**7)
+    parser.add_argument("--initial-multipliers", choices=["given", "least-squares"], default="given",
+                        help="start our methods from the problem's y0 (all ones, the paper) or from least-squares "
+                             "multipliers, as IPOPT does")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--skip-after-cap", action="store_true", default=True,
                         help="once a method hits the cap, skip it at larger N (default)")
@@ -347,7 +350,8 @@ def main(argv=None) -> None:
                                     "status": "SKIPPED (capped at a smaller N)"})
                     continue
                 task = {"kind": kind, "method": name, "variant": variant, "size": size, "cap": args.cap,
-                        "target_reduction": args.reduction, "max_inner_iter": args.max_inner_iter}
+                        "target_reduction": args.reduction, "max_inner_iter": args.max_inner_iter,
+                        "options": {"initial_multipliers": args.initial_multipliers}}
                 record = _run_task(task, args.cap)
                 records.append(record)
                 with log_path.open("a") as handle:

@@ -195,3 +195,13 @@ def test_reraise_on_request():
     assert solve_problem(p, "adasketch-gaussian", seed=0).status is Status.CALLABLE_ERROR
     with pytest.raises(ValueError, match="bad model"):
         solve_problem(p, "adasketch-gaussian", seed=0, options={"reraise": True})
+
+
+def test_least_squares_initial_multipliers():
+    res = _hs6("adasketch-gaussian", seed=0, options={"max_iter": 0, "initial_multipliers": "least-squares"})
+    J, g = HS6.jac(HS6.x0), HS6.grad(HS6.x0)
+    np.testing.assert_allclose(res.y, np.linalg.lstsq(J.T, -g, rcond=None)[0], rtol=1e-12)
+    assert res.kkt_residual == pytest.approx(independent_kkt_residual(HS6.grad, HS6.cons, HS6.jac, HS6.x0, res.y))
+    solved = _hs6("adasketch-kaczmarz", seed=0, options={"initial_multipliers": "least-squares"})
+    assert solved.success
+    np.testing.assert_allclose(solved.x, HS6.x_opt, atol=1e-6)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from ..errors import EvaluationError, NonFiniteValueError, UserCallableError
-from ..problem import PointEvaluation, Problem
+from ..problem import PointEvaluation, Problem, least_squares_multipliers
 from ..result import IterationRecord, OptimizeResult
 from ..status import Status
 from .log import IterationLog
@@ -80,6 +80,9 @@ def run(method: IterativeMethod, problem: Problem, options: DriverOptions, *, rn
     iteration = 0
     try:
         point = evaluate(problem, problem.x0.copy(), problem.y0.copy())
+        if options.initial_multipliers == "least-squares" and problem.m:
+            y0 = least_squares_multipliers(point.g, point.jac)
+            point = dataclasses.replace(point, y=y0, grad_lagrangian=problem.lagrangian_gradient(point.g, point.jac, y0))
         best.offer(point)
         state = method.init(problem, point, rng)
         while True:

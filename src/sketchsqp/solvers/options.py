@@ -29,6 +29,9 @@ class DriverOptions:
     verbose: bool = False  # iteration log on stdout
     infeasibility_tol: float = 1e-6  # failed run at ||J^T c|| <= tol * ||c||, ||c|| > tol: locally infeasible
     reraise: bool = False  # re-raise an exception from a user callable instead of returning CALLABLE_ERROR
+    # "given": start from the problem's y0 (the paper); "least-squares": y0 = argmin ||grad f(x0) + J(x0)^T y||,
+    # as IPOPT does -- one sparse factorization of [[I, J^T], [J, 0]] at the start.
+    initial_multipliers: str = "given"
 
     def __post_init__(self) -> None:
         _check(_is_number(self.tol) and self.tol > 0, "tol", self.tol, "a positive number")
@@ -37,6 +40,8 @@ class DriverOptions:
         _check(_is_number(self.time_limit) and self.time_limit > 0, "time_limit", self.time_limit, "a positive number of seconds")
         _check(isinstance(self.verbose, (bool, int)), "verbose", self.verbose, "a bool")
         _check(isinstance(self.reraise, bool), "reraise", self.reraise, "a bool")
+        _check(self.initial_multipliers in ("given", "least-squares"), "initial_multipliers",
+               self.initial_multipliers, "'given' or 'least-squares'")
         _check(_is_number(self.infeasibility_tol) and self.infeasibility_tol >= 0, "infeasibility_tol",
                self.infeasibility_tol, "non-negative")
 
