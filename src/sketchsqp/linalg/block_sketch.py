@@ -14,7 +14,7 @@ matrix is singular (repeated or dependent sketch columns), which gives the pseud
 from __future__ import annotations
 
 import dataclasses
-import time
+import math
 
 import numpy as np
 import scipy.linalg as la
@@ -68,11 +68,10 @@ class BlockSketchSolver:
         done = 0
         status = InnerStatus.REACHED
         while norm > target:
-            if done >= max_iter:
-                status = InnerStatus.MAX_ITER
-                break
-            if done % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
-                status = InnerStatus.TIME_LIMIT
+            # the clock is read every _CLOCK_EVERY steps only: a step costs less than the call
+            stop = limit_status(done, max_iter, deadline if done % _CLOCK_EVERY == 0 else math.inf)
+            if stop is not None:
+                status = stop
                 break
             S = self.sketch.draw(state.rng, K.size)
             if sp.issparse(S):

@@ -7,7 +7,7 @@ Update (Gower and Richtarik 2015; ALGORITHM.md step 4):
 from __future__ import annotations
 
 import dataclasses
-import time
+import math
 
 import numpy as np
 
@@ -43,11 +43,10 @@ class GaussianSketchSolver:
         done = 0
         status = InnerStatus.REACHED
         while norm > target:
-            if done >= max_iter:
-                status = InnerStatus.MAX_ITER
-                break
-            if done % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
-                status = InnerStatus.TIME_LIMIT
+            # the clock is read every _CLOCK_EVERY steps only: a step costs less than the call
+            stop = limit_status(done, max_iter, deadline if done % _CLOCK_EVERY == 0 else math.inf)
+            if stop is not None:
+                status = stop
                 break
             s = self.sketch.draw(state.rng, K.size)
             u = K.matvec(s)  # K^T S
