@@ -22,7 +22,7 @@ from ..merit import ExactAugmentedLagrangian
 from ..problem import PointEvaluation, Problem
 from ..result import IterationRecord
 from ..status import Status
-from .driver import StepFailure
+from .driver import StepFailure, stationary_infeasible
 from .line_search import BacktrackingArmijo
 from .options import AdaSketchOptions
 
@@ -228,10 +228,7 @@ class AdaSketchNewton:
         return default
 
     def _looks_infeasible(self, point: PointEvaluation) -> bool:
-        c_norm = point.constr_norm
-        if c_norm <= self.options.tol:
-            return False
-        return float(np.linalg.norm(point.jac_rmatvec(point.c))) <= self.options.infeasibility_tol * c_norm
+        return stationary_infeasible(point, self.options)
 
 
 INNER_SOLVERS = ("gaussian", "kaczmarz", "block", "minres", "gmres", "direct", "auto")

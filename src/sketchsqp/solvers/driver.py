@@ -121,7 +121,7 @@ def run(method: IterativeMethod, problem: Problem, options: DriverOptions, *, rn
         status, exception, detail = Status.CALLABLE_ERROR, exc, str(exc)
     except (np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError) as exc:
         status, exception, detail = Status.NUMERICAL_ERROR, exc, f"{type(exc).__name__}: {exc}"
-    if state is not None and status in _RECLASSIFIABLE and _stationary_infeasible(state.point, options):
+    if state is not None and status in _RECLASSIFIABLE and stationary_infeasible(state.point, options):
         detail = f"{status.name}: {detail}" if detail else status.name
         status = Status.INFEASIBLE
     elapsed = time.perf_counter() - start
@@ -160,7 +160,7 @@ _RECLASSIFIABLE = (Status.LINE_SEARCH_FAILED, Status.RANK_DEFICIENT, Status.PENA
                    Status.INNER_SOLVER_FAILED, Status.MAX_ITER)
 
 
-def _stationary_infeasible(point: PointEvaluation, options: DriverOptions) -> bool:
+def stationary_infeasible(point: PointEvaluation, options: DriverOptions) -> bool:
     """||c|| > tol while ||J^T c|| <= infeasibility_tol ||c||: a stationary point of ||c||^2 that is not feasible."""
     c_norm = point.constr_norm
     if c_norm <= options.tol:
