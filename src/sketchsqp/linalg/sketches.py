@@ -32,6 +32,10 @@ class GaussianVectorSketch:
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.standard_normal(size)
 
+    def draw_batch(self, rng: np.random.Generator, count: int, size: int) -> np.ndarray:
+        """``count`` sketches as the rows of a (count, size) array."""
+        return rng.standard_normal((count, size))
+
 
 @dataclasses.dataclass(frozen=True)
 class KaczmarzRowSketch:
