@@ -20,7 +20,8 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from .contract import InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state, limit_status
+from .contract import (InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state, limit_status,
+                       refresh_residual)
 from .kkt import KKTOperator
 from .sketches import GaussianBlockSketch
 
@@ -123,13 +124,9 @@ class BlockSketchSolver:
                 z -= np.asarray(block.T @ w).reshape(-1)
                 state.rows_touched += block.nnz if sp.issparse(block) else block.size
             done += batch
-            state.residual = K.matvec(z) - b
-            norm = float(np.linalg.norm(state.residual))
-            if not np.isfinite(norm):
-                status = InnerStatus.BREAKDOWN
-                break
-            if monitor.update(norm, batch):
-                status = InnerStatus.STAGNATED
+            norm, stop = refresh_residual(state, monitor, batch)
+            if stop is not None:
+                status = stop
                 break
         state.iterations += done
         return InnerOutcome(status, done, norm)

@@ -73,6 +73,18 @@ def limit_status(done: int, max_iter: int, deadline: float) -> InnerStatus | Non
     return None
 
 
+def refresh_residual(state: InnerState, monitor: "StagnationMonitor", steps: int) -> tuple[float, InnerStatus | None]:
+    """Recompute ``r = K z - b`` after ``steps`` row steps that did not maintain it; return its norm and
+    BREAKDOWN (non-finite) or STAGNATED when the solve must stop, else None."""
+    state.residual = state.operator.matvec(state.z) - state.rhs
+    norm = float(np.linalg.norm(state.residual))
+    if not np.isfinite(norm):
+        return norm, InnerStatus.BREAKDOWN
+    if monitor.update(norm, steps):
+        return norm, InnerStatus.STAGNATED
+    return norm, None
+
+
 @dataclasses.dataclass
 class StagnationMonitor:
     """Declares stagnation when the best residual has not improved by ``factor`` within ``patience`` steps."""

@@ -10,7 +10,8 @@ import dataclasses
 
 import numpy as np
 
-from .contract import InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state, limit_status
+from .contract import (InnerOutcome, InnerState, InnerStatus, StagnationMonitor, initial_state, limit_status,
+                       refresh_residual)
 from .compiled import kaczmarz_csr_sweep, kaczmarz_dense_sweep
 from .kkt import KKTOperator
 from .sketches import GaussianVectorSketch, KaczmarzRowSketch
@@ -136,13 +137,9 @@ class KaczmarzSolver:
                                              compiled=self.compiled)
             done += batch
             state.rows_touched += touched
-            state.residual = K.matvec(z) - b
-            norm = float(np.linalg.norm(state.residual))
-            if not np.isfinite(norm):
-                status = InnerStatus.BREAKDOWN
-                break
-            if monitor.update(norm, batch):
-                status = InnerStatus.STAGNATED
+            norm, stop = refresh_residual(state, monitor, batch)
+            if stop is not None:
+                status = stop
                 break
         state.iterations += done
         return InnerOutcome(status, done, norm)

@@ -22,7 +22,7 @@ from ..merit import ExactAugmentedLagrangian
 from ..problem import PointEvaluation, Problem
 from ..result import IterationRecord
 from ..status import Status
-from .driver import StepFailure, stationary_infeasible
+from .driver import StepFailure, iteration_record, stationary_infeasible
 from .line_search import BacktrackingArmijo
 from .options import AdaSketchOptions
 
@@ -98,10 +98,10 @@ class AdaSketchNewton:
 
     def record(self, state: AdaSketchState, iteration: int) -> IterationRecord:
         p = state.point
-        return IterationRecord(iteration=iteration, fun=p.f, constr_norm=p.constr_norm, kkt_residual=p.kkt_residual,
-                               step_length=state.last_step_length, inner_iterations=state.last_inner,
-                               eta1=state.eta1, eta2=state.eta2, delta=state.delta,
-                               hessian_shift=state.last_shift, merit=state.last_merit)
+        return iteration_record(p, iteration,
+                                step_length=state.last_step_length, inner_iterations=state.last_inner,
+                                eta1=state.eta1, eta2=state.eta2, delta=state.delta,
+                                hessian_shift=state.last_shift, merit=state.last_merit)
 
     def info(self, state: AdaSketchState) -> dict[str, Any]:
         return {"eta1": state.eta1, "eta2": state.eta2, "delta": state.delta, "kappa": state.kappa,

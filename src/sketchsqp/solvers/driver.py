@@ -52,6 +52,12 @@ class IterativeMethod(Protocol):
 Callback = Callable[[OptimizeResult], Any]
 
 
+def iteration_record(point: PointEvaluation, iteration: int, **fields: Any) -> IterationRecord:
+    """The log/history record of iterate ``point``; ``fields`` are the method's own columns."""
+    return IterationRecord(iteration=iteration, fun=point.f, constr_norm=point.constr_norm,
+                           kkt_residual=point.kkt_residual, **fields)
+
+
 @dataclasses.dataclass
 class _Best:
     point: PointEvaluation | None = None

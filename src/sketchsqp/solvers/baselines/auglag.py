@@ -45,7 +45,7 @@ from ...linalg import InnerStatus, symmetric_norm
 from ...problem import PointEvaluation, Problem, operators
 from ...result import IterationRecord
 from ...status import Status
-from ..driver import StepFailure
+from ..driver import StepFailure, iteration_record
 from .backtracking import ValueBacktracking, check_bounded, complete_point
 from .gmres import MonitoredGMRES
 from .options import AugLagOptions
@@ -109,10 +109,10 @@ class AugmentedLagrangianMethod:
 
     def record(self, state: AugLagState, iteration: int) -> IterationRecord:
         p = state.point
-        return IterationRecord(iteration=iteration, fun=p.f, constr_norm=p.constr_norm, kkt_residual=p.kkt_residual,
-                               step_length=state.last_step_length, inner_iterations=state.last_inner,
-                               eta1=state.mu, eta2=float("nan"), delta=state.tau,
-                               hessian_shift=state.last_shift, merit=state.last_merit)
+        return iteration_record(p, iteration,
+                                step_length=state.last_step_length, inner_iterations=state.last_inner,
+                                eta1=state.mu, eta2=float("nan"), delta=state.tau,
+                                hessian_shift=state.last_shift, merit=state.last_merit)
 
     def info(self, state: AugLagState) -> dict[str, Any]:
         return {"mu": state.mu, "tau": state.tau, "multiplier_updates": state.multiplier_updates,

@@ -45,7 +45,7 @@ from ...merit.l1 import L1Merit
 from ...problem import PointEvaluation, Problem
 from ...result import IterationRecord
 from ...status import Status
-from ..driver import StepFailure
+from ..driver import StepFailure, iteration_record
 from .backtracking import ValueBacktracking, check_bounded, complete_point
 from .gmres import KrylovIterate, MonitoredGMRES
 from .options import AdaptiveL1SQPOptions, L1SQPCommonOptions, L1SQPOptions
@@ -246,10 +246,10 @@ class InexactL1SQP:
 
     def record(self, state: L1SQPState, iteration: int) -> IterationRecord:
         p = state.point
-        return IterationRecord(iteration=iteration, fun=p.f, constr_norm=p.constr_norm, kkt_residual=p.kkt_residual,
-                               step_length=state.last_step_length, inner_iterations=state.last_inner,
-                               eta1=state.mu, eta2=float("nan"), delta=state.kappa,
-                               hessian_shift=state.last_shift, merit=state.last_merit)
+        return iteration_record(p, iteration,
+                                step_length=state.last_step_length, inner_iterations=state.last_inner,
+                                eta1=state.mu, eta2=float("nan"), delta=state.kappa,
+                                hessian_shift=state.last_shift, merit=state.last_merit)
 
     def info(self, state: L1SQPState) -> dict[str, Any]:
         return {"mu": state.mu, "kappa": state.kappa, "penalty_updates": state.penalty_updates,
