@@ -28,6 +28,9 @@ SOLVERS = {
     "gaussian": GaussianSketchSolver(),
     "kaczmarz-uniform": KaczmarzSolver(KaczmarzRowSketch("uniform")),
     "kaczmarz-row-norm": KaczmarzSolver(KaczmarzRowSketch("row-norm")),
+    # the paper's plain iteration, without the subspace correction
+    "gaussian-plain": GaussianSketchSolver(subspace_memory=0),
+    "kaczmarz-plain": KaczmarzSolver(KaczmarzRowSketch("uniform"), subspace_memory=0),
 }
 
 

@@ -28,9 +28,11 @@ def register_method(spec: MethodSpec) -> None:
     METHODS[spec.name] = spec
 
 
-register_method(MethodSpec("adasketch-gaussian", "AdaSketch-Newton, Gaussian vector sketch (Hong et al. 2023)",
+register_method(MethodSpec("adasketch-gaussian",
+                           "AdaSketch-Newton, Gaussian vector sketch (Hong et al. 2023), with subspace extrapolation",
                            _adasketch("gaussian")))
-register_method(MethodSpec("adasketch-kaczmarz", "AdaSketch-Newton, randomized Kaczmarz (Hong et al. 2023)",
+register_method(MethodSpec("adasketch-kaczmarz",
+                           "AdaSketch-Newton, randomized Kaczmarz (Hong et al. 2023), with subspace extrapolation",
                            _adasketch("kaczmarz")))
 
 # Solver families that contribute further methods through ``method_specs()``.

@@ -43,7 +43,7 @@ class BlockSketchSolver:
     sketch: object = dataclasses.field(default_factory=GaussianBlockSketch)
     name = "block"
 
-    def start(self, operator: KKTOperator, rhs, rng, z0=None) -> InnerState:
+    def start(self, operator: KKTOperator, rhs, rng, z0=None, recycled=None) -> InnerState:
         if getattr(self.sketch, "needs_rows", False) and not operator.is_explicit:
             raise TypeError("a row-block sketch needs row access to an explicit KKT matrix; this one is "
                             "matrix-free -- use the Gaussian or sparse-sign block sketch instead")

@@ -1,6 +1,8 @@
 """The contract every inner linear solver of the library follows.
 
-``start(operator, rhs, rng, z0)`` does the once-per-system work and returns a state;
+``start(operator, rhs, rng, z0, recycled)`` does the once-per-system work and returns a state
+(``recycled``: an N x k array of directions from earlier systems, e.g. the previous Newton steps,
+that a solver may search first -- the sketch-and-project solvers do, the others ignore it);
 ``run(state, target, max_iter, deadline)`` iterates from the state's current ``z`` until
 ``||K z - b|| <= target`` (or a cap, the deadline, stagnation) and may be called again with a
 smaller target -- the adaptive outer loop continues the same solve when it tightens the accuracy.
@@ -53,7 +55,8 @@ class InnerOutcome:
 class LinearSolver(Protocol):
     name: str
 
-    def start(self, operator: KKTOperator, rhs: np.ndarray, rng: np.random.Generator, z0: np.ndarray | None = None) -> InnerState: ...
+    def start(self, operator: KKTOperator, rhs: np.ndarray, rng: np.random.Generator, z0: np.ndarray | None = None,
+              recycled: np.ndarray | None = None) -> InnerState: ...
 
     def run(self, state: InnerState, target: float, max_iter: int, deadline: float) -> InnerOutcome: ...
 

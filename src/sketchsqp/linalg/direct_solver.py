@@ -28,7 +28,7 @@ class SparseDirectSolver:
     dual_regularization: float = DUAL_REGULARIZATION_DEFAULT
     name = "direct"
 
-    def start(self, operator: KKTOperator, rhs, rng, z0=None) -> InnerState:
+    def start(self, operator: KKTOperator, rhs, rng, z0=None, recycled=None) -> InnerState:
         factorization = operator.factorization
         if factorization is None:
             pattern = KKTUpperPattern.build(operator.hessian_block, operator.jacobian)

@@ -98,7 +98,7 @@ class MinresSolver:
     preconditioner: object = None  # factory with build(operator) -> LinearOperator, or None
     name = "minres"
 
-    def start(self, operator: KKTOperator, rhs, rng, z0=None) -> InnerState:
+    def start(self, operator: KKTOperator, rhs, rng, z0=None, recycled=None) -> InnerState:
         return _start(operator, rhs, rng, z0, self.preconditioner)
 
     def run(self, state: InnerState, target: float, max_iter: int, deadline: float) -> InnerOutcome:
@@ -118,7 +118,7 @@ class GmresSolver:
     restart: int = 50
     name = "gmres"
 
-    def start(self, operator: KKTOperator, rhs, rng, z0=None) -> InnerState:
+    def start(self, operator: KKTOperator, rhs, rng, z0=None, recycled=None) -> InnerState:
         return _start(operator, rhs, rng, z0, self.preconditioner)
 
     def run(self, state: InnerState, target: float, max_iter: int, deadline: float) -> InnerOutcome:

@@ -2,7 +2,9 @@
 
 Reference: I. Hong, S. Na, M. W. Mahoney, M. Kolar, "Constrained Optimization via Exact Augmented
 Lagrangian and Randomized Iterative Sketching", ICML 2023.  One outer iteration is steps 1-8 of
-ALGORITHM.md; the constants below are named after the paper's symbols.
+ALGORITHM.md; the constants below are named after the paper's symbols.  The last few steps are
+handed to the inner solver as ``recycled`` directions: the sketch solvers search them
+(:mod:`sketchsqp.linalg.subspace_extrapolation`), the others ignore them.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class AdaSketchState:
     rank_deficient_iterations: int = 0
     infeasible_streak: int = 0
     inner_status_counts: dict = dataclasses.field(default_factory=dict)
+    recent_steps: tuple = ()  # the last few steps z = (dx, dy), newest first, for the inner solver to recycle
 
 
 def psi_constant(norm_b: float, xi_g: float, xi_b: float) -> float:
@@ -168,7 +171,8 @@ class AdaSketchNewton:
         safeguard_hits = state.safeguard_hits
         statuses = dict(state.inner_status_counts)
         last_status = InnerStatus.REACHED
-        inner = self.inner_solver.start(kkt, rhs, self.rng)
+        recycled = np.column_stack(state.recent_steps) if state.recent_steps else None
+        inner = self.inner_solver.start(kkt, rhs, self.rng, recycled=recycled)
         try:
             while True:
                 if theory:
@@ -216,9 +220,14 @@ class AdaSketchNewton:
             rank_deficient_iterations=state.rank_deficient_iterations + int(rank_deficient),
             infeasible_streak=(state.infeasible_streak + 1) if self._looks_infeasible(new_point) else 0,
             inner_status_counts=statuses,
+            recent_steps=((inner.z.copy(),) + state.recent_steps)[:self._steps_to_recycle()],
         )
 
     # ------------------------------------------------------------------ helpers
+    def _steps_to_recycle(self) -> int:
+        """How many previous steps to keep: only inner solvers with a subspace extrapolation use them."""
+        return self.options.recycled_steps if getattr(self.inner_solver, "subspace_memory", 0) else 0
+
     @staticmethod
     def _failure_status(rank_deficient: bool, inner_status: InnerStatus, default: Status) -> Status:
         if rank_deficient:
@@ -265,9 +274,10 @@ def build_inner_solver(inner: str, options: AdaSketchOptions) -> LinearSolver:
                           MinresSolver, SparseDirectSolver, block_sketch, preconditioner)
 
     if inner == "kaczmarz":
-        return KaczmarzSolver(KaczmarzRowSketch(options.kaczmarz_sampling), compiled=bool(options.compiled))
+        return KaczmarzSolver(KaczmarzRowSketch(options.kaczmarz_sampling), compiled=bool(options.compiled),
+                              subspace_memory=options.subspace_memory)
     if inner == "gaussian":
-        return GaussianSketchSolver()
+        return GaussianSketchSolver(subspace_memory=options.subspace_memory)
     if inner == "block":
         return BlockSketchSolver(block_sketch(options.block_sketch, options.block_size))
     if inner == "minres":

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from ..errors import OptionsError
+from ..linalg.subspace_extrapolation import DEFAULT_MEMORY
 
 
 def _check(condition: bool, name: str, value: Any, requirement: str) -> None:
@@ -105,6 +106,11 @@ class AdaSketchOptions(DriverOptions):
     hessian_modification: str = "auto"  # "auto" (per inner solver), "null-space", "inertia" or "certified"
     factorization_limit: int = 200_000  # largest KKT size for an LDL^T inertia test inside iterative methods
     compiled: bool = True  # numba-compiled Kaczmarz loops when numba is installed
+    # Gaussian and Kaczmarz sketches: at checkpoints, the minimum-residual point of z + span(last
+    # ``subspace_memory`` progress directions, last ``recycled_steps`` Newton steps) is handed back
+    # when better (sketchsqp.linalg.subspace_extrapolation).  subspace_memory=0: the paper's plain iteration.
+    subspace_memory: int = DEFAULT_MEMORY
+    recycled_steps: int = 3
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -125,6 +131,10 @@ class AdaSketchOptions(DriverOptions):
         _check(isinstance(self.max_backtracks, int) and self.max_backtracks >= 1, "max_backtracks", self.max_backtracks,
                "a positive integer")
         _check(_is_number(self.licq_tol) and self.licq_tol >= 0, "licq_tol", self.licq_tol, "non-negative")
+        for name in ("subspace_memory", "recycled_steps"):
+            value = getattr(self, name)
+            _check(isinstance(value, int) and not isinstance(value, bool) and value >= 0, name, value,
+                   "a non-negative integer")
         for name in ("block_size", "gmres_restart"):
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool) and value >= 1, name, value,
