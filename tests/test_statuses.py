@@ -9,6 +9,7 @@ import pytest
 from scipy.optimize import LinearConstraint, NonlinearConstraint
 
 from sketchsqp import Problem, ProblemDefinitionError, Status, minimize, solve_problem
+from sketchsqp.errors import OptionsError
 
 from conftest import HS6, independent_kkt_residual
 
@@ -205,3 +206,22 @@ def test_least_squares_initial_multipliers():
     solved = _hs6("adasketch-kaczmarz", seed=0, options={"initial_multipliers": "least-squares"})
     assert solved.success
     np.testing.assert_allclose(solved.x, HS6.x_opt, atol=1e-6)
+
+
+def test_descent_fallback_leaves_a_point_where_the_jacobian_vanishes():
+    """BT1 with the Gaussian sketch (seed 0) reaches the origin, where J = 2x vanishes and no
+    inner step is a descent direction even at extreme penalties: the default steps along -grad M
+    and converges; with the fallback off the run stops with a clear failure status."""
+    from sketchsqp.problems.classical import get_classical
+
+    problem = get_classical("BT1").to_problem()
+    options = {"tol": 1e-6, "accuracy": "practical"}
+    res = solve_problem(problem, "adasketch-gaussian", options=options, seed=0)
+    assert res.status is Status.CONVERGED
+    assert res.info["fallback_steps"] >= 1
+    np.testing.assert_allclose(res.x, [1.0, 0.0], atol=1e-5)
+    strict = solve_problem(problem, "adasketch-gaussian", options={**options, "descent_fallback": False}, seed=0)
+    assert strict.status in (Status.INNER_SOLVER_FAILED, Status.PENALTY_SAFEGUARD)
+    assert strict.info["fallback_steps"] == 0 and np.all(np.isfinite(strict.x))
+    with pytest.raises(OptionsError, match="descent_fallback"):
+        solve_problem(problem, "adasketch-gaussian", options={"descent_fallback": 1})

@@ -46,6 +46,7 @@ class AdaSketchState:
     last_merit: float = float("nan")
     penalty_updates: int = 0
     safeguard_hits: int = 0
+    fallback_steps: int = 0  # steepest-descent steps on the merit taken instead of failing (options.descent_fallback)
     rank_deficient_iterations: int = 0
     infeasible_streak: int = 0
     inner_status_counts: dict = dataclasses.field(default_factory=dict)
@@ -109,6 +110,7 @@ class AdaSketchNewton:
     def info(self, state: AdaSketchState) -> dict[str, Any]:
         return {"eta1": state.eta1, "eta2": state.eta2, "delta": state.delta, "kappa": state.kappa,
                 "penalty_updates": state.penalty_updates, "safeguard_hits": state.safeguard_hits,
+                "fallback_steps": state.fallback_steps,
                 "rank_deficient_iterations": state.rank_deficient_iterations,
                 "inner_status_counts": dict(state.inner_status_counts),
                 "accuracy": self.options.accuracy, "theta": self.options.theta,
@@ -169,6 +171,7 @@ class AdaSketchNewton:
         used = 0
         penalty_updates = state.penalty_updates
         safeguard_hits = state.safeguard_hits
+        fallback_steps = state.fallback_steps
         statuses = dict(state.inner_status_counts)
         last_status = InnerStatus.REACHED
         recycled = np.column_stack(state.recent_steps) if state.recent_steps else None
@@ -196,6 +199,18 @@ class AdaSketchNewton:
                     safeguard_hits += 1
                     if slope < 0:
                         break  # the paper's safeguard: accept the step once the penalties are extreme
+                    if o.descent_fallback:
+                        # No descent step from the inner solver even at extreme penalties (K nearly
+                        # singular: e.g. an iterate where J vanishes).  Rather than stop, step along
+                        # -grad M at the penalties the iteration started with: always a descent
+                        # direction, and it leads away from such points.
+                        eta1, eta2 = state.eta1, state.eta2
+                        merit = ExactAugmentedLagrangian(eta1, eta2)
+                        gx, gy = merit.gradient(parts)
+                        dx, dy = -gx, -gy
+                        slope = merit.directional_derivative(parts, dx, dy)
+                        fallback_steps += 1
+                        break
                     raise StepFailure(self._failure_status(rank_deficient, last_status, Status.PENALTY_SAFEGUARD),
                                       f"penalties at their safeguard (eta1={eta1:.2e}, eta2={eta2:.2e}) and the step "
                                       f"is not a descent direction (slope {slope:.3e})")
@@ -216,7 +231,7 @@ class AdaSketchNewton:
             point=new_point, eta1=eta1, eta2=eta2, delta=delta, kappa=kappa,
             inner_iterations=state.inner_iterations + used, last_inner=used,
             last_step_length=search.step_length, last_shift=modified.shift, last_merit=search.merit_value,
-            penalty_updates=penalty_updates, safeguard_hits=safeguard_hits,
+            penalty_updates=penalty_updates, safeguard_hits=safeguard_hits, fallback_steps=fallback_steps,
             rank_deficient_iterations=state.rank_deficient_iterations + int(rank_deficient),
             infeasible_streak=(state.infeasible_streak + 1) if self._looks_infeasible(new_point) else 0,
             inner_status_counts=statuses,

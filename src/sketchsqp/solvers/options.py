@@ -111,6 +111,10 @@ class AdaSketchOptions(DriverOptions):
     # when better (sketchsqp.linalg.subspace_extrapolation).  subspace_memory=0: the paper's plain iteration.
     subspace_memory: int = DEFAULT_MEMORY
     recycled_steps: int = 3
+    # When the penalties reach their safeguard and the inner step is still not a descent direction,
+    # step along -grad M instead of stopping (False: stop with PENALTY_SAFEGUARD / INNER_SOLVER_FAILED,
+    # as the paper's prototype does).
+    descent_fallback: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -151,3 +155,4 @@ class AdaSketchOptions(DriverOptions):
         _check(self.hessian_modification in ("auto", "null-space", "inertia", "certified"), "hessian_modification",
                self.hessian_modification, "'auto', 'null-space', 'inertia' or 'certified'")
         _check(isinstance(self.compiled, (bool, int)), "compiled", self.compiled, "a bool")
+        _check(isinstance(self.descent_fallback, bool), "descent_fallback", self.descent_fallback, "a bool")
