@@ -20,6 +20,7 @@ class HS6:
 
     x0 = np.array([-1.2, 1.0])
     x_opt = np.array([1.0, 1.0])
+    f_opt = 0.0
 
     @staticmethod
     def fun(x):
@@ -55,6 +56,7 @@ class HS28:
 
     x0 = np.array([-4.0, 1.0, 1.0])
     x_opt = np.array([0.5, -0.5, 0.5])
+    f_opt = 0.0
     A = np.array([[1.0, 2.0, 3.0]])
 
     @staticmethod
@@ -77,6 +79,10 @@ class HS28:
     @classmethod
     def jac(cls, x):
         return cls.A
+
+    @staticmethod
+    def cons_hess(x, v):
+        return np.zeros((3, 3))
 
     @classmethod
     def constraint(cls):

@@ -20,42 +20,12 @@ from sketchsqp.solvers.baselines import (AdaptiveL1SQPOptions, AdaptiveResidualT
 from sketchsqp.solvers.baselines.gmres import KrylovIterate, MonitoredGMRES
 from sketchsqp.solvers.baselines.l1sqp import Penalties, TrialStep
 
+from conftest import HS6, HS28
+
 BASELINES = ["l1sqp-gmres", "l1sqp-gmres-adaptive", "auglag"]
 
 
 # ---------------------------------------------------------------------- test problems (Hock-Schittkowski)
-class HS6:
-    """min (1 - x1)^2 s.t. 10 (x2 - x1^2) = 0; x* = (1, 1), f* = 0."""
-
-    x0 = np.array([-1.2, 1.0])
-    x_opt = np.array([1.0, 1.0])
-    f_opt = 0.0
-
-    @staticmethod
-    def fun(x):
-        return (1 - x[0]) ** 2
-
-    @staticmethod
-    def grad(x):
-        return np.array([-2 * (1 - x[0]), 0.0])
-
-    @staticmethod
-    def hess(x):
-        return np.array([[2.0, 0.0], [0.0, 0.0]])
-
-    @staticmethod
-    def cons(x):
-        return np.array([10 * (x[1] - x[0] ** 2)])
-
-    @staticmethod
-    def jac(x):
-        return np.array([[-20 * x[0], 10.0]])
-
-    @staticmethod
-    def cons_hess(x, v):
-        return np.array([[-20 * v[0], 0.0], [0.0, 0.0]])
-
-
 class HS7:
     """min log(1 + x1^2) - x2 s.t. (1 + x1^2)^2 + x2^2 = 4; x* = (0, sqrt 3), f* = -sqrt 3 (nonconvex)."""
 
@@ -86,40 +56,6 @@ class HS7:
     @staticmethod
     def cons_hess(x, v):
         return v[0] * np.array([[4 + 12 * x[0] ** 2, 0.0], [0.0, 2.0]])
-
-
-class HS28:
-    """min (x1 + x2)^2 + (x2 + x3)^2 s.t. x1 + 2 x2 + 3 x3 = 1; x* = (0.5, -0.5, 0.5), f* = 0."""
-
-    x0 = np.array([-4.0, 1.0, 1.0])
-    x_opt = np.array([0.5, -0.5, 0.5])
-    f_opt = 0.0
-    A = np.array([[1.0, 2.0, 3.0]])
-
-    @staticmethod
-    def fun(x):
-        return (x[0] + x[1]) ** 2 + (x[1] + x[2]) ** 2
-
-    @staticmethod
-    def grad(x):
-        a, b = x[0] + x[1], x[1] + x[2]
-        return np.array([2 * a, 2 * a + 2 * b, 2 * b])
-
-    @staticmethod
-    def hess(x):
-        return np.array([[2.0, 2.0, 0.0], [2.0, 4.0, 2.0], [0.0, 2.0, 2.0]])
-
-    @classmethod
-    def cons(cls, x):
-        return cls.A @ x - 1.0
-
-    @classmethod
-    def jac(cls, x):
-        return cls.A
-
-    @staticmethod
-    def cons_hess(x, v):
-        return np.zeros((3, 3))
 
 
 class HS40:

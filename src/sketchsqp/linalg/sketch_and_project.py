@@ -58,15 +58,12 @@ class GaussianSketchSolver:
         K = state.operator
         z, r = state.z, state.residual
         monitor: StagnationMonitor = state.extra["monitor"]
-        norm = float(np.linalg.norm(r))
+        norm = _resume(state)
         # The products K s and K (K s) of a step do not depend on z, so a batch of sketches is
         # drawn and multiplied at once (BLAS-3); the steps themselves stay sequential.  Rows of
         # standard_normal((batch, N)) are the vectors successive draws would give.
         batch_size = max(1, min(_GAUSSIAN_BATCH, _GAUSSIAN_BATCH_ENTRIES // max(K.size, 1)))
         extrapolation = state.extra["extrapolation"]
-        if extrapolation is not None:
-            extrapolation.resume(state)
-        since_checkpoint = 0
         done = 0
         status = InnerStatus.REACHED
         while norm > target:
@@ -94,10 +91,8 @@ class GaussianSketchSolver:
                     break
             if status is InnerStatus.STAGNATED or not np.isfinite(norm):
                 break
-            since_checkpoint += count
-            if extrapolation is not None and norm > target and since_checkpoint >= K.size:
-                norm = extrapolation.checkpoint(z, r, since_checkpoint)
-                since_checkpoint = 0
+            if extrapolation is not None and norm > target:
+                norm = extrapolation.checkpoint(z, r, count)
         if not np.isfinite(norm):
             status = InnerStatus.BREAKDOWN
         if extrapolation is not None:
@@ -150,9 +145,7 @@ class KaczmarzSolver:
         monitor: StagnationMonitor = state.extra["monitor"]
         interval = self.check_interval or max(1, size)
         extrapolation = state.extra["extrapolation"]
-        if extrapolation is not None:
-            extrapolation.resume(state)
-        norm = state.residual_norm
+        norm = _resume(state)
         done = 0
         status = InnerStatus.REACHED
         mat = K.matrix
@@ -180,6 +173,16 @@ class KaczmarzSolver:
             extrapolation.finish(state)
         state.iterations += done
         return InnerOutcome(status, done, norm)
+
+
+def _resume(state: InnerState) -> float:
+    """The residual norm of the point the last ``run`` handed back (what a new target is compared
+    with); the plain iterate is put back in the state for the steps to continue from."""
+    norm = state.residual_norm
+    extrapolation = state.extra["extrapolation"]
+    if extrapolation is not None:
+        extrapolation.resume(state)
+    return norm
 
 
 def _attach_extrapolation(state: InnerState, memory: int, recycled: np.ndarray | None, *,

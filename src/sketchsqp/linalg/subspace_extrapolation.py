@@ -153,9 +153,10 @@ class SubspaceExtrapolation:
 
 def checkpoint_interval(size: int, columns: int, flops_per_step: float) -> int:
     """Steps between checkpoints so that a checkpoint (about ``4 N p^2`` flops) costs at most
-    ``_CHECKPOINT_SHARE`` of the steps between two of them, and never fewer than ``MIN_STEPS``."""
+    ``_CHECKPOINT_SHARE`` of the steps between two of them; at least one pass (N steps) and
+    ``MIN_STEPS``."""
     steps = 4.0 * size * columns**2 / (_CHECKPOINT_SHARE * max(flops_per_step, 1.0))
-    return max(MIN_STEPS, int(math.ceil(steps)))
+    return max(MIN_STEPS, size, int(math.ceil(steps)))
 
 
 def subspace_extrapolation(operator, rhs: np.ndarray, memory: int, recycled: np.ndarray | None,

@@ -24,7 +24,7 @@ from ..merit import ExactAugmentedLagrangian
 from ..problem import PointEvaluation, Problem
 from ..result import IterationRecord
 from ..status import Status
-from .driver import StepFailure, iteration_record, stationary_infeasible
+from .driver import OuterState, StepFailure, stationary_infeasible
 from .line_search import BacktrackingArmijo
 from .options import AdaSketchOptions
 
@@ -32,18 +32,12 @@ PSI_FACTOR = 20.0  # psi = 20 max(||B||^2, 1) / (min(xi_G, 1) min(xi_B, 1))  (pa
 INFEASIBLE_STREAK = 5  # consecutive iterations with J^T c ~ 0 and c != 0 before declaring infeasibility
 
 
-@dataclasses.dataclass(frozen=True)
-class AdaSketchState:
-    point: PointEvaluation
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AdaSketchState(OuterState):
     eta1: float
     eta2: float
     delta: float
     kappa: float
-    inner_iterations: int = 0
-    last_inner: int = 0
-    last_step_length: float = float("nan")
-    last_shift: float = 0.0
-    last_merit: float = float("nan")
     penalty_updates: int = 0
     safeguard_hits: int = 0
     fallback_steps: int = 0  # steepest-descent steps on the merit taken instead of failing (options.descent_fallback)
@@ -101,11 +95,7 @@ class AdaSketchNewton:
         return None
 
     def record(self, state: AdaSketchState, iteration: int) -> IterationRecord:
-        p = state.point
-        return iteration_record(p, iteration,
-                                step_length=state.last_step_length, inner_iterations=state.last_inner,
-                                eta1=state.eta1, eta2=state.eta2, delta=state.delta,
-                                hessian_shift=state.last_shift, merit=state.last_merit)
+        return state.record(iteration, eta1=state.eta1, eta2=state.eta2, delta=state.delta)
 
     def info(self, state: AdaSketchState) -> dict[str, Any]:
         return {"eta1": state.eta1, "eta2": state.eta2, "delta": state.delta, "kappa": state.kappa,

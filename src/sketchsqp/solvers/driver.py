@@ -52,10 +52,46 @@ class IterativeMethod(Protocol):
 Callback = Callable[[OptimizeResult], Any]
 
 
-def iteration_record(point: PointEvaluation, iteration: int, **fields: Any) -> IterationRecord:
-    """The log/history record of iterate ``point``; ``fields`` are the method's own columns."""
-    return IterationRecord(iteration=iteration, fun=point.f, constr_norm=point.constr_norm,
-                           kkt_residual=point.kkt_residual, **fields)
+# Exceptions that end a run with a status instead of escaping: Ctrl-C and failures of the user's
+# callables (every solver, ours and the external references), and numerical failures inside our
+# own iterations.
+RUN_ENDING_EXCEPTIONS = (KeyboardInterrupt, EvaluationError)
+NUMERICAL_EXCEPTIONS = (np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError)
+
+
+def status_of_exception(exc: BaseException) -> tuple[Status, BaseException | None, str]:
+    """(status, exception to keep in the result, detail) for an exception that ended a run."""
+    if isinstance(exc, KeyboardInterrupt):
+        return Status.INTERRUPTED, None, ""
+    if isinstance(exc, UserCallableError):
+        return Status.CALLABLE_ERROR, exc.original, str(exc)  # the user's own exception
+    if isinstance(exc, NonFiniteValueError):
+        return Status.NON_FINITE, exc, str(exc)
+    if isinstance(exc, EvaluationError):
+        return Status.CALLABLE_ERROR, exc, str(exc)
+    return Status.NUMERICAL_ERROR, exc, f"{type(exc).__name__}: {exc}"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OuterState:
+    """What every outer loop keeps: the current point and the bookkeeping of its last step, which
+    the log and the history show.  Each method's state extends it with its own parameters."""
+
+    point: PointEvaluation
+    inner_iterations: int = 0  # all inner (linear-solver) iterations so far
+    last_inner: int = 0  # those of the last step
+    last_step_length: float = float("nan")
+    last_shift: float = 0.0  # Hessian shift of the last step
+    last_merit: float = float("nan")
+
+    def record(self, iteration: int, *, eta1: float, eta2: float, delta: float) -> IterationRecord:
+        """The log/history record of this state after ``iteration``; ``eta1, eta2, delta`` are the
+        method's penalty and accuracy columns."""
+        p = self.point
+        return IterationRecord(iteration=iteration, fun=p.f, constr_norm=p.constr_norm, kkt_residual=p.kkt_residual,
+                               step_length=self.last_step_length, inner_iterations=self.last_inner,
+                               eta1=eta1, eta2=eta2, delta=delta, hessian_shift=self.last_shift,
+                               merit=self.last_merit)
 
 
 @dataclasses.dataclass
@@ -117,16 +153,8 @@ def run(method: IterativeMethod, problem: Problem, options: DriverOptions, *, rn
                 break
     except StepFailure as failure:
         status, detail = failure.status, failure.detail
-    except KeyboardInterrupt:
-        status = Status.INTERRUPTED
-    except UserCallableError as exc:
-        status, exception, detail = Status.CALLABLE_ERROR, exc.original, str(exc)
-    except NonFiniteValueError as exc:
-        status, exception, detail = Status.NON_FINITE, exc, str(exc)
-    except EvaluationError as exc:
-        status, exception, detail = Status.CALLABLE_ERROR, exc, str(exc)
-    except (np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError) as exc:
-        status, exception, detail = Status.NUMERICAL_ERROR, exc, f"{type(exc).__name__}: {exc}"
+    except (*RUN_ENDING_EXCEPTIONS, *NUMERICAL_EXCEPTIONS) as exc:
+        status, exception, detail = status_of_exception(exc)
     if state is not None and status in _RECLASSIFIABLE and stationary_infeasible(state.point, options):
         detail = f"{status.name}: {detail}" if detail else status.name
         status = Status.INFEASIBLE

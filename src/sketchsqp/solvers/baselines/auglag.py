@@ -45,7 +45,7 @@ from ...linalg import InnerStatus, symmetric_norm
 from ...problem import PointEvaluation, Problem, operators
 from ...result import IterationRecord
 from ...status import Status
-from ..driver import StepFailure, iteration_record
+from ..driver import OuterState, StepFailure
 from .backtracking import ValueBacktracking, check_bounded, complete_point
 from .gmres import MonitoredGMRES
 from .options import AugLagOptions
@@ -59,17 +59,13 @@ FIRST_SHIFT = 1e-4
 MAX_SHIFT_INCREASES = 40
 
 
-@dataclasses.dataclass(frozen=True)
-class AugLagState:
-    point: PointEvaluation  # multipliers = first-order estimate y + mu c(x)
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AugLagState(OuterState):
+    """``point`` carries the first-order multiplier estimate y + mu c(x)."""
+
     multipliers: np.ndarray  # y of the current subproblem
     mu: float
     tau: float
-    inner_iterations: int = 0
-    last_inner: int = 0
-    last_step_length: float = float("nan")
-    last_shift: float = 0.0
-    last_merit: float = float("nan")
     multiplier_updates: int = 0
     steepest_descent_steps: int = 0
 
@@ -108,11 +104,7 @@ class AugmentedLagrangianMethod:
         return None
 
     def record(self, state: AugLagState, iteration: int) -> IterationRecord:
-        p = state.point
-        return iteration_record(p, iteration,
-                                step_length=state.last_step_length, inner_iterations=state.last_inner,
-                                eta1=state.mu, eta2=float("nan"), delta=state.tau,
-                                hessian_shift=state.last_shift, merit=state.last_merit)
+        return state.record(iteration, eta1=state.mu, eta2=float("nan"), delta=state.tau)
 
     def info(self, state: AugLagState) -> dict[str, Any]:
         return {"mu": state.mu, "tau": state.tau, "multiplier_updates": state.multiplier_updates,

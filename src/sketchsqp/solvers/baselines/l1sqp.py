@@ -45,7 +45,7 @@ from ...merit.l1 import L1Merit
 from ...problem import PointEvaluation, Problem
 from ...result import IterationRecord
 from ...status import Status
-from ..driver import StepFailure, iteration_record
+from ..driver import OuterState, StepFailure
 from .backtracking import ValueBacktracking, check_bounded, complete_point
 from .gmres import KrylovIterate, MonitoredGMRES
 from .options import AdaptiveL1SQPOptions, L1SQPCommonOptions, L1SQPOptions
@@ -210,16 +210,10 @@ class AdaptiveResidualTest:
         return penalties.kappa * rhs_l1  # ||r||_2 <= ||r||_1 <= kappa ||b||_1
 
 
-@dataclasses.dataclass(frozen=True)
-class L1SQPState:
-    point: PointEvaluation
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class L1SQPState(OuterState):
     mu: float
     kappa: float
-    inner_iterations: int = 0
-    last_inner: int = 0
-    last_step_length: float = float("nan")
-    last_shift: float = 0.0
-    last_merit: float = float("nan")
     penalty_updates: int = 0
     test_counts: dict = dataclasses.field(default_factory=dict)
 
@@ -245,11 +239,7 @@ class InexactL1SQP:
         return None
 
     def record(self, state: L1SQPState, iteration: int) -> IterationRecord:
-        p = state.point
-        return iteration_record(p, iteration,
-                                step_length=state.last_step_length, inner_iterations=state.last_inner,
-                                eta1=state.mu, eta2=float("nan"), delta=state.kappa,
-                                hessian_shift=state.last_shift, merit=state.last_merit)
+        return state.record(iteration, eta1=state.mu, eta2=float("nan"), delta=state.kappa)
 
     def info(self, state: L1SQPState) -> dict[str, Any]:
         return {"mu": state.mu, "kappa": state.kappa, "penalty_updates": state.penalty_updates,

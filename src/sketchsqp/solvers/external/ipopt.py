@@ -34,10 +34,11 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from ...errors import (EvaluationError, NonFiniteValueError, OptionsError, ProblemDefinitionError,
-                       UserCallableError, require)
+                       require)
 from ...problem import Problem
 from ...result import OptimizeResult
 from ...status import Status
+from ..driver import RUN_ENDING_EXCEPTIONS, status_of_exception
 from ..options import DriverOptions, _check
 from .kkt import StopRequested, check_user_callback, fitted_multipliers, uncharged, verified_result
 
@@ -386,12 +387,8 @@ def solve_ipopt(problem: Problem, options: IpoptOptions | dict[str, Any] | None 
     ipopt_info: dict[str, Any] | None = None
     try:
         _, ipopt_info = nlp.solve(problem.x0.copy())
-    except KeyboardInterrupt:
-        claimed = Status.INTERRUPTED
-    except UserCallableError as exc:
-        claimed, exception, detail = Status.CALLABLE_ERROR, exc.original, str(exc)
-    except EvaluationError as exc:
-        claimed, exception, detail = Status.CALLABLE_ERROR, exc, str(exc)
+    except RUN_ENDING_EXCEPTIONS as exc:
+        claimed, exception, detail = status_of_exception(exc)
     finally:
         nlp.close()
     elapsed = time.perf_counter() - start

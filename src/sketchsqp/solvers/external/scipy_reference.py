@@ -35,10 +35,11 @@ import scipy.sparse as sp
 from scipy.optimize import NonlinearConstraint, minimize
 from scipy.sparse.linalg import LinearOperator
 
-from ...errors import EvaluationError, NonFiniteValueError, OptionsError, ProblemDefinitionError, UserCallableError
+from ...errors import OptionsError, ProblemDefinitionError
 from ...problem import Problem, operators
 from ...result import OptimizeResult
 from ...status import Status
+from ..driver import RUN_ENDING_EXCEPTIONS, status_of_exception
 from ..options import DriverOptions, _check
 from .kkt import StopRequested, check_user_callback, fitted_multipliers, verified_result
 
@@ -204,14 +205,8 @@ def solve_scipy(problem: Problem, method: str, options: ScipyReferenceOptions | 
                        options=solver_options, callback=on_iteration, **arguments)
     except StopRequested as stop:
         claimed = stop.status
-    except KeyboardInterrupt:
-        claimed = Status.INTERRUPTED
-    except UserCallableError as exc:
-        claimed, exception, detail = Status.CALLABLE_ERROR, exc.original, str(exc)
-    except NonFiniteValueError as exc:
-        claimed, exception, detail = Status.NON_FINITE, exc, str(exc)
-    except EvaluationError as exc:
-        claimed, exception, detail = Status.CALLABLE_ERROR, exc, str(exc)
+    except RUN_ENDING_EXCEPTIONS as exc:
+        claimed, exception, detail = status_of_exception(exc)
     elapsed = time.perf_counter() - start
     counts = problem.counts.since(counts_before)
 
